@@ -1,0 +1,76 @@
+import { type Ast, Config, configure, parse, rootAliases, transform } from "@bare-ts/tools";
+import { generatedHeader } from "./header.js";
+import type { SchemaFile } from "./schema-files.js";
+
+/** Where runtime helpers live, relative to a generated `gen/<family>/vN.ts` file. */
+const RUNTIME = "../../runtime";
+
+/** Parses a schema into the @bare-ts/tools AST, with the same options used to compile it. */
+export function parseSchema(schema: SchemaFile): Ast {
+  const config = Config({ generator: "ts", schema: schema.relPath });
+  return configure(parse(schema.source, config), config);
+}
+
+/** Names of the types no other type refers to: these get encode/decode functions. */
+export function rootTypeNames(ast: Ast): readonly string[] {
+  return rootAliases(ast.defs).filter((name) => {
+    const def = ast.defs.find((d) => d.alias === name);
+    // A void root has nothing to encode, so it gets no codec functions.
+    return def !== undefined && def.type.tag !== "void";
+  });
+}
+
+/**
+ * Compiles one schema version to TypeScript with @bare-ts/tools.
+ *
+ * The tool's own root encoders are turned off (`lib`) and replaced by thin functions that
+ * call our runtime, so that every decoder shares one total, size-bounded entry point and
+ * every encoder reuses one scratch buffer. The tool imports `node:assert`; that is swapped
+ * for our own assert so the codecs also run in browsers.
+ */
+export function compileCodec(schema: SchemaFile, ast: Ast): string {
+  const raw = transform(schema.source, { generator: "ts", lib: true, schema: schema.relPath });
+  const assertImport = 'import assert from "node:assert/strict"';
+  let body = raw;
+  if (body.includes(assertImport)) {
+    body = body.replace(assertImport, `import { assert } from "${RUNTIME}/assert.js"`);
+  }
+  // Library mode imports a module for user-defined root types; these schemas have none.
+  const extImport = 'import * as ext from "./ext.js"'
+  if (body.includes(extImport)) {
+    if (/\bext\./.test(body.replace(extImport, ""))) throw new Error(`${schema.relPath} needs an ext module, which is not supported`);
+    body = body.replace(`${extImport}\n`, "");
+  }
+  if (body.includes("node:")) {
+    throw new Error(`generated code for ${schema.relPath} still imports a node: module`);
+  }
+  const roots = rootTypeNames(ast);
+  const rootFns = roots
+    .map((name) =>
+      [
+        `/** Encodes one ${name} as a complete message. */`,
+        `export function encode${name}(x: ${name}): Uint8Array {`,
+        `    return encodeRoot(x, write${name})`,
+        `}`,
+        ``,
+        `/** Decodes exactly one ${name}; any malformed input throws ProtocolError. */`,
+        `export function decode${name}(bytes: Uint8Array, options?: DecodeOptions): ${name} {`,
+        `    return decodeRoot(bytes, read${name}, options)`,
+        `}`,
+      ].join("\n"),
+    )
+    .join("\n\n");
+  const runtimeImport = `import { type DecodeOptions, decodeRoot, encodeRoot } from "${RUNTIME}/root-codec.js"`;
+  const rootList = `/** The root types of this version: the ones with encode and decode functions. */\nexport const ROOT_TYPES = ${JSON.stringify(roots)} as const`;
+  return [
+    generatedHeader("//", "compile-codec", schema),
+    "/* eslint-disable */",
+    runtimeImport,
+    body.trimEnd(),
+    "",
+    rootList,
+    "",
+    rootFns,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,3 @@
+export * from "./errors.js";
+export * from "./embedded-version.js";
+export { DEFAULT_MAX_MESSAGE_BYTES, type DecodeOptions } from "./runtime/root-codec.js";

@@ -1,0 +1,77 @@
+import * as bare from "@bare-ts/lib";
+import { ProtocolError, fromUnknown } from "../errors.js";
+
+/** Options for decoding one message. */
+export interface DecodeOptions {
+  /**
+   * Largest message accepted, in bytes. Defaults to 32 MiB, the same bound as Rivet's
+   * TypeScript codec, so a peer can never make us hold more than that for one frame.
+   */
+  readonly maxBytes?: number;
+}
+
+/** The default {@link DecodeOptions.maxBytes}. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+const DECODE_CONFIG = bare.Config({ maxBufferLength: DEFAULT_MAX_MESSAGE_BYTES });
+
+/**
+ * Decodes exactly one value from `bytes` and requires that nothing follows it.
+ *
+ * Every failure, whatever the library threw (its own BareError, a RangeError from a
+ * DataView, a TypeError from a UTF-8 decoder), comes out as one ProtocolError carrying the
+ * offset where reading stopped. The library checks every length against the bytes left
+ * before it allocates, and the generator refuses schemas with zero-width list items, so a
+ * hostile length prefix fails fast instead of allocating or looping.
+ */
+export function decodeRoot<T>(bytes: Uint8Array, read: (bc: bare.ByteCursor) => T, options?: DecodeOptions): T {
+  const max = options?.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  if (bytes.byteLength > max) {
+    throw new ProtocolError("too_large", `message of ${bytes.byteLength} bytes exceeds the ${max}-byte limit`, 0);
+  }
+  const bc = new bare.ByteCursor(bytes, DECODE_CONFIG);
+  let value: T;
+  try {
+    value = read(bc);
+  } catch (thrown) {
+    const offset = thrown instanceof bare.BareError ? thrown.offset : bc.offset;
+    const error = fromUnknown(thrown, offset);
+    if (error instanceof ProtocolError && error.code === "malformed" && thrown instanceof bare.BareError) {
+      // The library's message already ends with its own offset; keep ours as the one place.
+      throw new ProtocolError("malformed", thrown.issue, thrown.offset, { cause: thrown });
+    }
+    throw error;
+  }
+  if (bc.offset < bytes.byteLength) {
+    throw new ProtocolError("malformed", `${bytes.byteLength - bc.offset} bytes remain after the message`, bc.offset);
+  }
+  return value;
+}
+
+const ENCODE_CONFIG = bare.Config({
+  initialBufferLength: 4096,
+  maxBufferLength: DEFAULT_MAX_MESSAGE_BYTES * 2,
+});
+
+// One scratch cursor is reused by every encode: encoding is synchronous and never
+// re-entrant, and keeping the grown buffer avoids re-growing it for every large message.
+let scratch = new bare.ByteCursor(new Uint8Array(ENCODE_CONFIG.initialBufferLength), ENCODE_CONFIG);
+
+/** Keep at most this much scratch memory between calls. */
+const SCRATCH_KEEP_BYTES = 1024 * 1024;
+
+/** Encodes one value into a fresh Uint8Array that the caller owns. */
+export function encodeRoot<T>(x: T, write: (bc: bare.ByteCursor, x: T) => void): Uint8Array {
+  const bc = scratch;
+  bc.offset = 0;
+  try {
+    write(bc, x);
+  } catch (thrown) {
+    throw fromUnknown(thrown);
+  } finally {
+    if (bc.bytes.byteLength > SCRATCH_KEEP_BYTES) {
+      scratch = new bare.ByteCursor(new Uint8Array(ENCODE_CONFIG.initialBufferLength), ENCODE_CONFIG);
+    }
+  }
+  return bc.bytes.slice(0, bc.offset);
+}

@@ -3,3 +3,4 @@ export * from "./embedded-version.js";
 export { DEFAULT_MAX_MESSAGE_BYTES, type DecodeOptions } from "./runtime/root-codec.js";
 export * as runner from "./runner.js";
 export * as client from "./client.js";
+export * from "./versioned/index.js";

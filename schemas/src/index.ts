@@ -4,3 +4,4 @@ export { DEFAULT_MAX_MESSAGE_BYTES, type DecodeOptions } from "./runtime/root-co
 export * as runner from "./runner.js";
 export * as client from "./client.js";
 export * from "./versioned/index.js";
+export { codecModules } from "./gen/codecs.js";

@@ -6,8 +6,17 @@ export default defineConfig({
     // code as written instead of a stale build.
     conditions: ["source"],
   },
+  // Tests run in Vite's server (SSR) environment, which does not read the list above; without
+  // this, importing another workspace package by name fails to resolve. The rest of the list is
+  // Vite's default server conditions, kept so that dependencies resolve as before.
+  ssr: {
+    resolve: {
+      conditions: ["source", "module", "node", "development|production"],
+    },
+  },
   test: {
     include: ["*/src/**/*.test.ts", "*/test/**/*.test.ts"],
+    setupFiles: ["./vitest.setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

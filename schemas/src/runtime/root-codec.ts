@@ -34,13 +34,13 @@ export function decodeRoot<T>(bytes: Uint8Array, read: (bc: bare.ByteCursor) => 
   try {
     value = read(bc);
   } catch (thrown) {
-    const offset = thrown instanceof bare.BareError ? thrown.offset : bc.offset;
-    const error = fromUnknown(thrown, offset);
-    if (error instanceof ProtocolError && error.code === "malformed" && thrown instanceof bare.BareError) {
-      // The library's message already ends with its own offset; keep ours as the one place.
-      throw new ProtocolError("malformed", thrown.issue, thrown.offset, { cause: thrown });
+    if (thrown instanceof bare.BareError) {
+      // The library sometimes reports an offset before the start of the input (its
+      // canonical-ULEB check says -1); the cursor position is then the honest answer.
+      const offset = thrown.offset >= 0 && thrown.offset <= bytes.byteLength ? thrown.offset : bc.offset;
+      throw new ProtocolError("malformed", thrown.issue, offset, { cause: thrown });
     }
-    throw error;
+    throw fromUnknown(thrown, Math.min(bc.offset, bytes.byteLength));
   }
   if (bc.offset < bytes.byteLength) {
     throw new ProtocolError("malformed", `${bytes.byteLength - bc.offset} bytes remain after the message`, bc.offset);

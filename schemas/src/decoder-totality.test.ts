@@ -1,0 +1,127 @@
+import * as fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ProtocolError } from "./errors.js";
+import { arbitraryFactories } from "./gen/arbitraries.js";
+import { codecModules } from "./gen/codecs.js";
+
+type Mod = Record<string, unknown> & { ROOT_TYPES: readonly string[] };
+
+/** Decodes and classifies: a value, or our ProtocolError with a sane offset; anything else fails the test. */
+function decodeTotally(decode: (b: Uint8Array) => unknown, bytes: Uint8Array): "ok" | "error" {
+  try {
+    decode(bytes);
+    return "ok";
+  } catch (error) {
+    expect(error).toBeInstanceOf(ProtocolError);
+    const e = error as ProtocolError;
+    expect(e.group).toBe("protocol");
+    expect(e.offset).toBeGreaterThanOrEqual(0);
+    expect(e.offset).toBeLessThanOrEqual(bytes.byteLength);
+    return "error";
+  }
+}
+
+/** A byte-level mutation of a valid message: flip, overwrite, insert, delete or truncate. */
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant("set" as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ kind: fc.constant("delete" as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
+);
+type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
+
+function mutate(bytes: Uint8Array, ms: readonly Mutation[]): Uint8Array {
+  let b = Array.from(bytes);
+  for (const m of ms) {
+    const at = b.length === 0 ? 0 : m.at % (b.length + (m.kind === "insert" ? 1 : 0));
+    if (m.kind === "set" && b.length > 0) b[at % b.length] = m.byte;
+    else if (m.kind === "insert") b.splice(at, 0, m.byte);
+    else if (m.kind === "delete") b.splice(at, 1);
+    else if (m.kind === "truncate") b = b.slice(0, at);
+  }
+  return Uint8Array.from(b);
+}
+
+describe("every decoder is total: a value or a ProtocolError with an offset", () => {
+  for (const family of ["runner", "client"] as const) {
+    for (const [version, mod] of Object.entries(codecModules[family]) as unknown as [string, Mod][]) {
+      const arbs = (arbitraryFactories[family] as Record<string, () => Record<string, fc.Arbitrary<unknown>>>)[version]?.() ?? {};
+      for (const root of mod.ROOT_TYPES) {
+        const decode = mod[`decode${root}`] as (b: Uint8Array) => unknown;
+        const encode = mod[`encode${root}`] as (x: unknown) => Uint8Array;
+        it(`${family} v${version} ${root}: random bytes`, () => {
+          fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => void decodeTotally(decode, bytes)), {
+            numRuns: 300,
+          });
+        });
+        it(`${family} v${version} ${root}: mutated valid messages`, () => {
+          fc.assert(
+            fc.property(arbs[root] as fc.Arbitrary<unknown>, fc.array(mutation, { minLength: 1, maxLength: 4 }), (x, ms) => {
+              const bytes = mutate(encode(x), ms);
+              if (decodeTotally(decode, bytes) === "ok") {
+                // Whatever decoded must be a value the encoder accepts again.
+                expect(() => encode(decode(bytes))).not.toThrow();
+              }
+            }),
+            { numRuns: 200 },
+          );
+        });
+      }
+    }
+  }
+});
+
+describe("hostile lengths are refused without being allocated", () => {
+  const r7 = codecModules.runner[7];
+  // ToServerKvRequest { actorId: "a", requestId: 0, data: KvPutRequest { keys: [<len>] } }
+  const putWithKeyLength = (uleb: number[]) => Uint8Array.from([5, 1, 0x61, 0, 0, 0, 0, 2, 1, ...uleb, 0x41]);
+
+  it("a 4 GiB blob length in a 14-byte frame", () => {
+    const before = process.memoryUsage().arrayBuffers;
+    const bytes = putWithKeyLength([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    expect(() => r7.decodeToServer(bytes)).toThrow(ProtocolError);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it("a length past 2^53 and a non-canonical length", () => {
+    expect(() => r7.decodeToServer(putWithKeyLength([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]))).toThrow(ProtocolError);
+    // 1 written in two bytes (0x81 0x00) is not canonical ULEB128.
+    expect(() => r7.decodeToServer(putWithKeyLength([0x81, 0x00]))).toThrow(ProtocolError);
+  });
+
+  it("a list that announces 2^40 events but holds none fails at once", () => {
+    const bytes = Uint8Array.from([1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20]);
+    const started = performance.now();
+    expect(() => r7.decodeToServer(bytes)).toThrow(ProtocolError);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("refuses a message over the size limit before reading it", () => {
+    const error = (() => {
+      try {
+        r7.decodeToServer(new Uint8Array(33 * 1024 * 1024));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toMatchObject({ group: "protocol", code: "too_large", offset: 0 });
+    expect(() => r7.decodeToServer(Uint8Array.from([3]), { maxBytes: 0 })).toThrow(/exceeds the 0-byte limit/);
+    expect(r7.decodeToServer(Uint8Array.from([3]), { maxBytes: 1 })).toEqual({ tag: "ToServerStopping", val: null });
+  });
+
+  it("reports trailing bytes and unknown union tags with their offset", () => {
+    expect(() => r7.decodeToServer(Uint8Array.from([3, 0]))).toThrow(expect.objectContaining({ code: "malformed", offset: 1 }));
+    expect(() => r7.decodeToServer(Uint8Array.from([7]))).toThrow(expect.objectContaining({ code: "malformed", offset: 0 }));
+  });
+
+  it("refuses to encode a value that does not fit its type, with a typed error", () => {
+    const bad = {
+      tag: "ToServerTunnelMessage",
+      val: {
+        messageId: { gatewayId: new ArrayBuffer(3), requestId: new ArrayBuffer(4), messageIndex: 0 },
+        messageKind: { tag: "ToServerResponseAbort", val: null },
+      },
+    } as const;
+    expect(() => r7.encodeToServer(bad)).toThrow(expect.objectContaining({ group: "protocol", code: "invalid_value" }));
+  });
+});

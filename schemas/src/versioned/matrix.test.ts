@@ -12,13 +12,10 @@ import { CONVERSION_LOSSES, type ConversionLoss, conversionLossesMarkdown } from
 import * as mk1 from "./runner-mk1.js";
 import * as mk2 from "./runner-mk2.js";
 
-const CODECS: readonly VersionedCodec<unknown>[] = [
-  mk1.ToServer,
-  mk1.ToClient,
-  mk2.ToServer,
-  mk2.ToClient,
-  ...Object.values(client),
-].filter((c): c is VersionedCodec<unknown> => typeof c === "object" && c !== null && "convert" in c);
+// Every versioned type of both families; the latest types differ, so they are compared as unknown.
+const CODECS = [mk1.ToServer, mk1.ToClient, mk2.ToServer, mk2.ToClient, ...Object.values(client)].filter(
+  (c) => typeof c === "object" && c !== null && "convert" in c,
+) as unknown as readonly VersionedCodec<unknown>[];
 
 const factories = arbitraryFactories as unknown as Record<string, Record<string, () => Record<string, fc.Arbitrary<unknown>>>>;
 function arbitraryAt(codec: VersionedCodec<unknown>, version: number): fc.Arbitrary<unknown> {

@@ -125,3 +125,20 @@ describe("hostile lengths are refused without being allocated", () => {
     expect(() => r7.encodeToServer(bad)).toThrow(expect.objectContaining({ group: "protocol", code: "invalid_value" }));
   });
 });
+
+describe("decoded values never alias memory outside the message", () => {
+  it("copies blobs exactly when the input is a pooled Node Buffer", () => {
+    const r7 = codecModules.runner[7];
+    const frame = r7.encodeToServer({
+      tag: "ToServerKvRequest",
+      val: { actorId: "a", requestId: 1, data: { tag: "KvGetRequest", val: { keys: [Uint8Array.from([1, 2, 3]).buffer] } } },
+    });
+    // Buffer.from(array) of a small size is carved out of Node's shared 8 KiB pool.
+    const pooled = Buffer.from(Array.from(frame));
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
+    const value = r7.decodeToServer(pooled) as { val: { data: { val: { keys: ArrayBuffer[] } } } };
+    const key = value.val.data.val.keys[0] as ArrayBuffer;
+    expect(key.byteLength).toBe(3);
+    expect(Array.from(new Uint8Array(key))).toEqual([1, 2, 3]);
+  });
+});

@@ -29,7 +29,14 @@ export function decodeRoot<T>(bytes: Uint8Array, read: (bc: bare.ByteCursor) => 
   if (bytes.byteLength > max) {
     throw new ProtocolError("too_large", `message of ${bytes.byteLength} bytes exceeds the ${max}-byte limit`, 0);
   }
-  const bc = new bare.ByteCursor(bytes, DECODE_CONFIG);
+  // The library copies blobs out with `slice()`, which on a Node Buffer (what `ws` and
+  // `http` hand us) returns a view into a shared pool, so a decoded 3-byte field would expose
+  // the whole 8 KiB pool. A plain Uint8Array view of the same memory makes `slice()` copy.
+  const input =
+    Object.getPrototypeOf(bytes) === Uint8Array.prototype
+      ? bytes
+      : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bc = new bare.ByteCursor(input, DECODE_CONFIG);
   let value: T;
   try {
     value = read(bc);

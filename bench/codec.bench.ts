@@ -250,6 +250,13 @@ function positiveInt(text: string | undefined, fallback: number): number {
   return n;
 }
 
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) {
+  console.error("codec.bench: run with --expose-gc (npm run bench does) so every round starts from a collected heap");
+  process.exit(2);
+}
+const collectGarbage: () => void = gc;
+
 /** Results feed this so the optimizer cannot drop the work. */
 let sink = 0;
 
@@ -334,7 +341,13 @@ function measure(w: Workload, op: Row["op"], ops: Record<Impl, Op>, bytes: numbe
   for (let r = 0; r < ROUNDS; r++) {
     // ABBA order: ours first on even rounds, rivet first on odd ones, to cancel drift.
     const order: readonly Impl[] = r % 2 === 0 ? ["ours", "rivet"] : ["rivet", "ours"];
-    for (const impl of order) rounds[impl].push(runFor(ops[impl], batch[impl], ROUND_MS));
+    for (const impl of order) {
+      // Start every round from a collected heap: both codecs allocate the same garbage, and
+      // without this a collection that lands in the same side's rounds again and again (its
+      // period aliasing with the round length) bills one codec for the other's allocations.
+      collectGarbage();
+      rounds[impl].push(runFor(ops[impl], batch[impl], ROUND_MS));
+    }
   }
   const ours = side(rounds.ours, bytes);
   const theirs = side(rounds.rivet, bytes);

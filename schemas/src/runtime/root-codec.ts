@@ -62,23 +62,33 @@ const ENCODE_CONFIG = bare.Config({
 
 // One scratch cursor is reused by every encode: encoding is synchronous and never
 // re-entrant, and keeping the grown buffer avoids re-growing it for every large message.
-let scratch = new bare.ByteCursor(new Uint8Array(ENCODE_CONFIG.initialBufferLength), ENCODE_CONFIG);
+let scratch = freshScratch();
 
 /** Keep at most this much scratch memory between calls. */
 const SCRATCH_KEEP_BYTES = 1024 * 1024;
 
-/** Encodes one value into a fresh Uint8Array that the caller owns. */
+/**
+ * Encodes one value into a Uint8Array that the caller owns. For messages over 1 MiB it is a
+ * view on the start of a larger buffer: use its byteOffset and byteLength, not `.buffer`.
+ */
 export function encodeRoot<T>(x: T, write: (bc: bare.ByteCursor, x: T) => void): Uint8Array {
   const bc = scratch;
   bc.offset = 0;
   try {
     write(bc, x);
   } catch (thrown) {
+    if (bc.bytes.byteLength > SCRATCH_KEEP_BYTES) scratch = freshScratch();
     throw fromUnknown(thrown);
-  } finally {
-    if (bc.bytes.byteLength > SCRATCH_KEEP_BYTES) {
-      scratch = new bare.ByteCursor(new Uint8Array(ENCODE_CONFIG.initialBufferLength), ENCODE_CONFIG);
-    }
+  }
+  if (bc.bytes.byteLength > SCRATCH_KEEP_BYTES) {
+    // A buffer this large is not kept for the next call, so the caller may as well have it
+    // instead of a copy: one fewer multi-MiB copy per large message.
+    scratch = freshScratch();
+    return bc.bytes.subarray(0, bc.offset);
   }
   return bc.bytes.slice(0, bc.offset);
+}
+
+function freshScratch(): bare.ByteCursor {
+  return new bare.ByteCursor(new Uint8Array(ENCODE_CONFIG.initialBufferLength), ENCODE_CONFIG);
 }

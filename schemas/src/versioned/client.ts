@@ -2,7 +2,7 @@ import * as c1 from "../gen/client/v1.js";
 import * as c2 from "../gen/client/v2.js";
 import * as c3 from "../gen/client/v3.js";
 import * as c4 from "../gen/client/v4.js";
-import { ChainBuilder } from "./chain.js";
+import { ChainBuilder, type LayoutCodec, type VersionedCodec } from "./chain.js";
 
 /**
  * Client protocol versions 1-4, read and written as v4. Every step only adds or removes
@@ -40,42 +40,51 @@ export const ToClient = ChainBuilder.start(FAMILY, "ToClient", 1, { encode: c1.e
   )
   .build(CLIENT_VERSIONS);
 
+/**
+ * A type whose layout never changed: every step passes the value through. `layouts` are
+ * the codecs of consecutive versions starting at `first`, and `T` is the latest type.
+ */
+function unchanged<T>(type: string, first: number, layouts: readonly LayoutCodec<unknown>[]): VersionedCodec<T> {
+  const [head, ...rest] = layouts;
+  if (head === undefined) throw new Error(`${type}: no layouts`);
+  let chain = ChainBuilder.start(FAMILY, type, first, head);
+  rest.forEach((layout, i) => {
+    chain = chain.next(first + i + 1, layout, same, same);
+  });
+  return chain.build(CLIENT_VERSIONS) as VersionedCodec<T>;
+}
+
 /** `ToServer` (client to actor, on a connection): one layout in every version. */
-export const ToServer = ChainBuilder.start(FAMILY, "ToServer", 1, { encode: c1.encodeToServer, decode: c1.decodeToServer })
-  .next(2, { encode: c2.encodeToServer, decode: c2.decodeToServer }, same<c1.ToServer, c2.ToServer>, same<c2.ToServer, c1.ToServer>)
-  .next(3, { encode: c3.encodeToServer, decode: c3.decodeToServer }, same<c2.ToServer, c3.ToServer>, same<c3.ToServer, c2.ToServer>)
-  .next(4, { encode: c4.encodeToServer, decode: c4.decodeToServer }, same<c3.ToServer, c4.ToServer>, same<c4.ToServer, c3.ToServer>)
-  .build(CLIENT_VERSIONS);
+export const ToServer = unchanged<c4.ToServer>("ToServer", 1, [
+  { encode: c1.encodeToServer, decode: c1.decodeToServer },
+  { encode: c2.encodeToServer, decode: c2.decodeToServer },
+  { encode: c3.encodeToServer, decode: c3.decodeToServer },
+  { encode: c4.encodeToServer, decode: c4.decodeToServer },
+] as LayoutCodec<unknown>[]);
 
 /** `HttpActionRequest` (body of `POST /action/:name`): one layout in every version. */
-export const HttpActionRequest = ChainBuilder.start(FAMILY, "HttpActionRequest", 1, {
-  encode: c1.encodeHttpActionRequest,
-  decode: c1.decodeHttpActionRequest,
-})
-  .next(2, { encode: c2.encodeHttpActionRequest, decode: c2.decodeHttpActionRequest }, same, same)
-  .next(3, { encode: c3.encodeHttpActionRequest, decode: c3.decodeHttpActionRequest }, same, same)
-  .next(4, { encode: c4.encodeHttpActionRequest, decode: c4.decodeHttpActionRequest }, same, same)
-  .build(CLIENT_VERSIONS);
+export const HttpActionRequest = unchanged<c4.HttpActionRequest>("HttpActionRequest", 1, [
+  { encode: c1.encodeHttpActionRequest, decode: c1.decodeHttpActionRequest },
+  { encode: c2.encodeHttpActionRequest, decode: c2.decodeHttpActionRequest },
+  { encode: c3.encodeHttpActionRequest, decode: c3.decodeHttpActionRequest },
+  { encode: c4.encodeHttpActionRequest, decode: c4.decodeHttpActionRequest },
+] as LayoutCodec<unknown>[]);
 
 /** `HttpActionResponse` (answer to `POST /action/:name`): one layout in every version. */
-export const HttpActionResponse = ChainBuilder.start(FAMILY, "HttpActionResponse", 1, {
-  encode: c1.encodeHttpActionResponse,
-  decode: c1.decodeHttpActionResponse,
-})
-  .next(2, { encode: c2.encodeHttpActionResponse, decode: c2.decodeHttpActionResponse }, same, same)
-  .next(3, { encode: c3.encodeHttpActionResponse, decode: c3.decodeHttpActionResponse }, same, same)
-  .next(4, { encode: c4.encodeHttpActionResponse, decode: c4.decodeHttpActionResponse }, same, same)
-  .build(CLIENT_VERSIONS);
+export const HttpActionResponse = unchanged<c4.HttpActionResponse>("HttpActionResponse", 1, [
+  { encode: c1.encodeHttpActionResponse, decode: c1.decodeHttpActionResponse },
+  { encode: c2.encodeHttpActionResponse, decode: c2.decodeHttpActionResponse },
+  { encode: c3.encodeHttpActionResponse, decode: c3.decodeHttpActionResponse },
+  { encode: c4.encodeHttpActionResponse, decode: c4.decodeHttpActionResponse },
+] as LayoutCodec<unknown>[]);
 
 /** `HttpResolveResponse`: one layout in every version. */
-export const HttpResolveResponse = ChainBuilder.start(FAMILY, "HttpResolveResponse", 1, {
-  encode: c1.encodeHttpResolveResponse,
-  decode: c1.decodeHttpResolveResponse,
-})
-  .next(2, { encode: c2.encodeHttpResolveResponse, decode: c2.decodeHttpResolveResponse }, same, same)
-  .next(3, { encode: c3.encodeHttpResolveResponse, decode: c3.decodeHttpResolveResponse }, same, same)
-  .next(4, { encode: c4.encodeHttpResolveResponse, decode: c4.decodeHttpResolveResponse }, same, same)
-  .build(CLIENT_VERSIONS);
+export const HttpResolveResponse = unchanged<c4.HttpResolveResponse>("HttpResolveResponse", 1, [
+  { encode: c1.encodeHttpResolveResponse, decode: c1.decodeHttpResolveResponse },
+  { encode: c2.encodeHttpResolveResponse, decode: c2.decodeHttpResolveResponse },
+  { encode: c3.encodeHttpResolveResponse, decode: c3.decodeHttpResolveResponse },
+  { encode: c4.encodeHttpResolveResponse, decode: c4.decodeHttpResolveResponse },
+] as LayoutCodec<unknown>[]);
 
 /** `HttpResponseError` (non-2xx answers), read and written as v4. */
 export const HttpResponseError = ChainBuilder.start(FAMILY, "HttpResponseError", 1, {
@@ -93,17 +102,13 @@ export const HttpResponseError = ChainBuilder.start(FAMILY, "HttpResponseError",
   .build(CLIENT_VERSIONS);
 
 /** `HttpQueueSendRequest` (body of `POST /queue/:name`), new in v3. */
-export const HttpQueueSendRequest = ChainBuilder.start(FAMILY, "HttpQueueSendRequest", 3, {
-  encode: c3.encodeHttpQueueSendRequest,
-  decode: c3.decodeHttpQueueSendRequest,
-})
-  .next(4, { encode: c4.encodeHttpQueueSendRequest, decode: c4.decodeHttpQueueSendRequest }, same, same)
-  .build(CLIENT_VERSIONS);
+export const HttpQueueSendRequest = unchanged<c4.HttpQueueSendRequest>("HttpQueueSendRequest", 3, [
+  { encode: c3.encodeHttpQueueSendRequest, decode: c3.decodeHttpQueueSendRequest },
+  { encode: c4.encodeHttpQueueSendRequest, decode: c4.decodeHttpQueueSendRequest },
+] as LayoutCodec<unknown>[]);
 
 /** `HttpQueueSendResponse` (answer to `POST /queue/:name`), new in v3. */
-export const HttpQueueSendResponse = ChainBuilder.start(FAMILY, "HttpQueueSendResponse", 3, {
-  encode: c3.encodeHttpQueueSendResponse,
-  decode: c3.decodeHttpQueueSendResponse,
-})
-  .next(4, { encode: c4.encodeHttpQueueSendResponse, decode: c4.decodeHttpQueueSendResponse }, same, same)
-  .build(CLIENT_VERSIONS);
+export const HttpQueueSendResponse = unchanged<c4.HttpQueueSendResponse>("HttpQueueSendResponse", 3, [
+  { encode: c3.encodeHttpQueueSendResponse, decode: c3.decodeHttpQueueSendResponse },
+  { encode: c4.encodeHttpQueueSendResponse, decode: c4.decodeHttpQueueSendResponse },
+] as LayoutCodec<unknown>[]);

@@ -136,7 +136,7 @@ describe("decoded values never alias memory outside the message", () => {
     // Buffer.from(array) of a small size is carved out of Node's shared 8 KiB pool.
     const pooled = Buffer.from(Array.from(frame));
     expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.byteLength);
-    const value = r7.decodeToServer(pooled) as { val: { data: { val: { keys: ArrayBuffer[] } } } };
+    const value = r7.decodeToServer(pooled) as unknown as { val: { data: { val: { keys: ArrayBuffer[] } } } };
     const key = value.val.data.val.keys[0] as ArrayBuffer;
     expect(key.byteLength).toBe(3);
     expect(Array.from(new Uint8Array(key))).toEqual([1, 2, 3]);

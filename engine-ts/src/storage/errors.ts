@@ -1,0 +1,43 @@
+/** Codes of {@link StorageError}. */
+export type StorageErrorCode =
+  /** An argument is not what the storage accepts (not bytes, a bad limit, and so on). */
+  | "invalid_argument"
+  /** The store was used after `close()`. */
+  | "closed"
+  /** A transaction was misused: an async body, or its handle used after it ended. */
+  | "invalid_transaction"
+  /** The backend failed (disk full, I/O error, a locked or corrupt database file). */
+  | "backend";
+
+/**
+ * Every failure a storage backend raises on purpose. `group.code` is stable, so logs and
+ * callers can match on it instead of on message text; the backend's own error, if any, is the
+ * `cause`.
+ */
+export class StorageError extends Error {
+  readonly group = "storage";
+  override readonly name = "StorageError";
+
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** `group.code`, the stable identifier of this kind of failure. */
+  get id(): string {
+    return `${this.group}.${this.code}`;
+  }
+
+  /**
+   * Normalises what a backend threw into a StorageError, so that callers never see a driver's
+   * own error class. A StorageError passes through unchanged.
+   */
+  static from(thrown: unknown): StorageError {
+    if (thrown instanceof StorageError) return thrown;
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    return new StorageError("backend", message, { cause: thrown });
+  }
+}

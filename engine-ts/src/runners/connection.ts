@@ -1,0 +1,162 @@
+import { VersionError, runner } from "@actorwire/protocol";
+import type { Logger } from "pino";
+import type { RunnerWsError } from "./errors.js";
+import type { Namespace } from "./registry.js";
+import type { RunnerSocket } from "./socket.js";
+
+/**
+ * Runner protocol versions come in two families that are different on the wire: 1-3
+ * ("mk1", latest type v3, the runner pings) and 4-7 ("mk2", latest type v7, the engine
+ * pings). This endpoint speaks mk2 fully and mk1 only up to the handshake.
+ */
+export type ProtocolFamily = "mk1" | "mk2";
+
+/** The family a runner protocol version belongs to. */
+export function familyOf(protocolVersion: number): ProtocolFamily {
+  return protocolVersion <= 3 ? "mk1" : "mk2";
+}
+
+/** Everything known about a runner once its `ToServerInit` has been accepted. */
+export interface RunnerConnectionInit {
+  readonly socket: RunnerSocket;
+  readonly rayId: string;
+  readonly protocolVersion: number;
+  readonly namespace: Namespace;
+  readonly runnerKey: string;
+  readonly runnerId: string;
+  readonly name: string;
+  readonly runnerVersion: number;
+  readonly totalSlots: number;
+  readonly prepopulateActorNames: ReadonlyMap<string, { readonly metadata: string }>;
+  readonly metadata: string | null;
+  readonly log: Logger;
+  /** Closes the socket with a reason; provided by the session that owns the socket. */
+  readonly close: (error: RunnerWsError) => void;
+}
+
+/**
+ * One runner's WebSocket after a successful handshake: who it is, what it can hold, and how
+ * alive it is. Handlers for lifecycle, KV and the tunnel receive this object in the
+ * endpoint's events and answer the runner through {@link send}.
+ */
+export class RunnerConnection {
+  /** Names this connection in close reasons and logs. */
+  readonly rayId: string;
+  /** The `protocol_version` of the connect URL; every frame is written at this version. */
+  readonly protocolVersion: number;
+  readonly family: ProtocolFamily;
+  readonly namespace: Namespace;
+  /** The `runner_key` of the connect URL; Rivet's runner uses a fresh UUID per process. */
+  readonly runnerKey: string;
+  /** The ID the engine gave this runner; the same for the same namespace, name and key. */
+  readonly runnerId: string;
+  /** The runner name from `ToServerInit`, which acts as the pool name. */
+  readonly name: string;
+  /** The runner's own deployment version from `ToServerInit`. */
+  readonly runnerVersion: number;
+  /** How many actors the runner says it can hold. */
+  readonly totalSlots: number;
+  /** Actor names the runner announced, each with its metadata as JSON text. */
+  readonly prepopulateActorNames: ReadonlyMap<string, { readonly metadata: string }>;
+  /** The runner's metadata as JSON text, or null when it sent none. */
+  readonly metadata: string | null;
+  /** When the handshake completed (epoch milliseconds). */
+  readonly connectedAt: number;
+  /** A logger bound to this connection's ray ID and runner ID. */
+  readonly log: Logger;
+
+  private readonly socket: RunnerSocket;
+  private readonly closeWith: (error: RunnerWsError) => void;
+  private isDraining = false;
+  private lastAlive: number;
+  private lastRtt: number | undefined;
+
+  constructor(init: RunnerConnectionInit, now: number = Date.now()) {
+    this.socket = init.socket;
+    this.rayId = init.rayId;
+    this.protocolVersion = init.protocolVersion;
+    this.family = familyOf(init.protocolVersion);
+    this.namespace = init.namespace;
+    this.runnerKey = init.runnerKey;
+    this.runnerId = init.runnerId;
+    this.name = init.name;
+    this.runnerVersion = init.runnerVersion;
+    this.totalSlots = init.totalSlots;
+    this.prepopulateActorNames = init.prepopulateActorNames;
+    this.metadata = init.metadata;
+    this.log = init.log;
+    this.closeWith = init.close;
+    this.connectedAt = now;
+    // The pong timeout counts from the handshake, so a runner that never answers a ping is
+    // dropped as surely as one that stops answering.
+    this.lastAlive = now;
+  }
+
+  /** Whether the runner sent `ToServerStopping`: it takes no new actors and is going away. */
+  get draining(): boolean {
+    return this.isDraining;
+  }
+
+  /** When the runner last proved it was alive: its last pong (mk2) or ping (mk1), else the handshake. */
+  get lastPongAt(): number {
+    return this.lastAlive;
+  }
+
+  /** Round-trip time measured from the last pong, in milliseconds; undefined before the first. */
+  get rttMs(): number | undefined {
+    return this.lastRtt;
+  }
+
+  /** Whether frames can still be sent. */
+  get open(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
+  /**
+   * Sends one engine-to-runner message, written at the connection's protocol version.
+   * Returns false when the socket is no longer open. Throws `VersionError` when the
+   * connection's version cannot express the message, and for mk1 connections, whose
+   * messages are not v7 values.
+   */
+  send(message: runner.v7.ToClient): boolean {
+    if (this.family !== "mk2") {
+      throw new VersionError(
+        "not_expressible",
+        `runner protocol v${this.protocolVersion} (mk1) connections only support the handshake`,
+        { family: "runner", type: "ToClient", from: 7, to: this.protocolVersion },
+      );
+    }
+    return this.sendBytes(runner.mk2Versioned.ToClient.encode(message, this.protocolVersion));
+  }
+
+  /** Closes the connection with one of the endpoint's reasons. */
+  close(error: RunnerWsError): void {
+    this.closeWith(error);
+  }
+
+  /** @internal Writes an already encoded frame. */
+  sendBytes(bytes: Uint8Array): boolean {
+    if (this.socket.readyState !== this.socket.OPEN) return false;
+    this.socket.send(bytes, { binary: true });
+    return true;
+  }
+
+  /** @internal Records a `ToServerPong` answering our ping sent at `ts`. */
+  recordPong(ts: bigint, now: number): void {
+    this.lastAlive = now;
+    // A runner echoes our own clock, so this cannot go negative unless the runner lies.
+    this.lastRtt = Math.max(0, now - Number(ts));
+  }
+
+  /** @internal Records that the runner is alive without an RTT (an mk1 `ToServerPing`). */
+  recordAlive(now: number): void {
+    this.lastAlive = now;
+  }
+
+  /** @internal Marks the runner draining; returns true the first time. */
+  markDraining(): boolean {
+    if (this.isDraining) return false;
+    this.isDraining = true;
+    return true;
+  }
+}

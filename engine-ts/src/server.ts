@@ -1,6 +1,7 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { engineMetadata } from "./metadata.js";
+import { RunnerEndpoint, type RunnerEndpointOptions } from "./runners/index.js";
 
 /** Where the engine listens. */
 export interface ServerOptions {
@@ -26,6 +27,41 @@ export function createEngineServer(): Server {
     if (req.method === "GET" && path === "/health") return send(200, { status: "ok", runtime: "engine", version: VERSION });
     send(404, { group: "api", code: "not_found", message: `no route for ${req.method} ${path}`, metadata: null });
   });
+}
+
+/** Settings of the engine's parts that take any. */
+export interface EngineOptions {
+  readonly runners?: RunnerEndpointOptions;
+}
+
+/** The engine's HTTP server with its WebSocket endpoints attached. */
+export interface Engine {
+  readonly server: Server;
+  readonly runners: RunnerEndpoint;
+  /** Closes every runner socket with `ws.going_away`, then the server. */
+  close(): Promise<void>;
+}
+
+/**
+ * The HTTP routes of {@link createEngineServer} plus the runner endpoint on the same port.
+ * Upgrade requests that no endpoint takes are answered 404.
+ */
+export function createEngine(options: EngineOptions = {}): Engine {
+  const server = createEngineServer();
+  const runners = new RunnerEndpoint(options.runners);
+  server.on("upgrade", (req, socket, head) => {
+    if (runners.handleUpgrade(req, socket, head)) return;
+    socket.on("error", () => {});
+    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  });
+  return {
+    server,
+    runners,
+    async close() {
+      await runners.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /** Starts the server and resolves once it is listening. */

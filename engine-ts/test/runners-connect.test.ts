@@ -481,28 +481,33 @@ describe("Rivet's own runner (@rivetkit/engine-runner 2.2.1)", async () => {
       onActorStop: async () => {},
     });
     await rivet.start();
-    await connected;
+    try {
+      await connected;
 
-    const runnerId = rivet.runnerId as string;
-    expect(runnerId).toMatch(/^[0-9a-z]{30}$/);
-    const connection = t.engine.runners.connection(runnerId) as RunnerConnection;
-    expect(connection).toMatchObject({
-      protocolVersion: 7,
-      name: "rivet-runner",
-      totalSlots: 4,
-      runnerVersion: 1,
-      metadata: '{"from":"test"}',
-    });
-    expect(connection.prepopulateActorNames).toEqual(new Map([["counter", { metadata: '{"kind":"test"}' }]]));
-    expect(events).toEqual([`connected ${runnerId}`]);
+      const runnerId = rivet.runnerId as string;
+      expect(runnerId).toMatch(/^[0-9a-z]{30}$/);
+      const connection = t.engine.runners.connection(runnerId) as RunnerConnection;
+      expect(connection).toMatchObject({
+        protocolVersion: 7,
+        name: "rivet-runner",
+        totalSlots: 4,
+        runnerVersion: 1,
+        metadata: '{"from":"test"}',
+      });
+      expect(connection.prepopulateActorNames).toEqual(new Map([["counter", { metadata: '{"kind":"test"}' }]]));
+      expect(events).toEqual([`connected ${runnerId}`]);
 
-    // It answers our pings: an RTT appears once the first pong arrives.
-    const rtt = await eventually(() => connection.rttMs);
-    expect(rtt).toBeGreaterThanOrEqual(0);
+      // It answers our pings: an RTT appears once the first pong arrives.
+      const rtt = await eventually(() => connection.rttMs);
+      expect(rtt).toBeGreaterThanOrEqual(0);
 
-    await rivet.shutdown(false);
-    const info = await disconnected;
-    expect(events).toEqual([`connected ${runnerId}`, `draining ${runnerId}`]);
-    expect(info).toEqual({ code: 1000, reason: "pegboard.runner_shutdown", evicted: false });
+      await rivet.shutdown(false);
+      const info = await disconnected;
+      expect(events).toEqual([`connected ${runnerId}`, `draining ${runnerId}`]);
+      expect(info).toEqual({ code: 1000, reason: "pegboard.runner_shutdown", evicted: false });
+    } finally {
+      // If an assertion failed before the graceful shutdown, stop its timers and reconnects.
+      await rivet.shutdown(true);
+    }
   });
 });

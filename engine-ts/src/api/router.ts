@@ -1,0 +1,139 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ActorCreateInput, Catalog } from "../catalog/catalog.js";
+import type { CrashPolicy } from "../catalog/records.js";
+import { EngineError } from "../errors.js";
+import { BodyReader, readJsonObject } from "./body.js";
+import { openApiDocument } from "./openapi.js";
+
+const CRASH_POLICIES: readonly CrashPolicy[] = ["restart", "sleep", "destroy"];
+const CREATE_FIELDS = ["name", "key", "input", "runner_name_selector", "crash_policy", "datacenter"] as const;
+
+/** What the API needs from the rest of the engine. */
+export interface ApiContext {
+  readonly catalog: Catalog;
+  readonly version: string;
+  /** Called when an actor is destroyed, so the lifecycle can stop it on its runner. */
+  readonly onActorDestroyed?: (actorId: string) => void;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * The public HTTP API (namespaces and actors) in Rivet's JSON shapes. Returns false when the
+ * request is not an API route, so the server can try its other handlers. Every error answers
+ * with `{group, code, message, metadata}` and the error's HTTP status.
+ */
+export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://engine");
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    const method = req.method ?? "GET";
+    const route = matchRoute(method, path);
+    if (route === undefined) return false;
+    try {
+      send(res, 200, await route(ctx, url, req));
+    } catch (thrown) {
+      const error = EngineError.from(thrown);
+      if (!(thrown instanceof EngineError)) console.error("api: unexpected error", thrown);
+      send(res, error.status, error.toBody());
+    }
+    return true;
+  };
+}
+
+type Route = (ctx: ApiContext, url: URL, req: IncomingMessage) => Promise<unknown> | unknown;
+
+function matchRoute(method: string, path: string): Route | undefined {
+  if (path === "/namespaces" && method === "GET") return listNamespaces;
+  if (path === "/namespaces" && method === "POST") return createNamespace;
+  if (path === "/actors" && method === "GET") return listActors;
+  if (path === "/actors" && method === "POST") return createActor;
+  if (path === "/actors" && method === "PUT") return getOrCreateActor;
+  if (path === "/actors/names" && method === "GET") return actorNames;
+  if (path === "/openapi.json" && method === "GET") return (ctx) => openApiDocument(ctx.version);
+  const destroy = /^\/actors\/([^/]+)$/.exec(path);
+  if (destroy !== null && method === "DELETE") {
+    const id = decodeURIComponent(destroy[1] as string);
+    return (ctx, url) => {
+      ctx.catalog.destroyActor(namespaceOf(ctx, url), id);
+      ctx.onActorDestroyed?.(id);
+      return {};
+    };
+  }
+  return undefined;
+}
+
+/** The namespace a request names with `?namespace=`; `default` when it names none. */
+function namespaceOf(ctx: ApiContext, url: URL) {
+  return ctx.catalog.requireNamespace(url.searchParams.get("namespace") ?? "default");
+}
+
+function listNamespaces(ctx: ApiContext, url: URL): unknown {
+  const name = url.searchParams.get("name");
+  const namespaces = ctx.catalog.listNamespaces().filter((n) => name === null || n.name === name);
+  return { namespaces, pagination: { cursor: null } };
+}
+
+async function createNamespace(ctx: ApiContext, _url: URL, req: IncomingMessage): Promise<unknown> {
+  const body = new BodyReader(await readJsonObject(req), ["name", "display_name"]);
+  return { namespace: ctx.catalog.createNamespace(body.string("name"), body.string("display_name")) };
+}
+
+function listActors(ctx: ApiContext, url: URL): unknown {
+  const ns = namespaceOf(ctx, url);
+  const q = url.searchParams;
+  const ids = [...q.getAll("actor_id"), ...(q.get("actor_ids")?.split(",") ?? [])].filter((s) => s.length > 0);
+  const name = q.get("name") ?? undefined;
+  const key = q.get("key") ?? undefined;
+  if (key !== undefined && name === undefined) {
+    throw new EngineError("api", "invalid_query", "`key` needs `name`.", 400, null);
+  }
+  if (ids.length > 0 && name !== undefined) {
+    throw new EngineError("api", "invalid_query", "`actor_id` cannot be combined with `name` or `key`.", 400, null);
+  }
+  const limitText = q.get("limit");
+  const limit = limitText === null ? undefined : Number(limitText);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw new EngineError("api", "invalid_query", "`limit` must be a positive integer.", 400, { limit: limitText });
+  }
+  const page = ctx.catalog.listActors(ns, {
+    name,
+    key,
+    actorIds: ids.length > 0 ? ids : undefined,
+    includeDestroyed: q.get("include_destroyed") === "true",
+    limit,
+    cursor: q.get("cursor") ?? undefined,
+  });
+  return { actors: page.actors, pagination: { cursor: page.cursor } };
+}
+
+function readCreateInput(body: BodyReader): ActorCreateInput {
+  return {
+    name: body.string("name"),
+    key: body.optionalString("key"),
+    input: body.optionalString("input"),
+    runnerNameSelector: body.string("runner_name_selector"),
+    // Rivet's API type defaults to destroy when the field is left out.
+    crashPolicy: body.oneOf("crash_policy", CRASH_POLICIES, "destroy"),
+  };
+}
+
+async function createActor(ctx: ApiContext, url: URL, req: IncomingMessage): Promise<unknown> {
+  const ns = namespaceOf(ctx, url);
+  const input = readCreateInput(new BodyReader(await readJsonObject(req), CREATE_FIELDS));
+  return { actor: ctx.catalog.createActor(ns, input) };
+}
+
+async function getOrCreateActor(ctx: ApiContext, url: URL, req: IncomingMessage): Promise<unknown> {
+  const ns = namespaceOf(ctx, url);
+  const input = readCreateInput(new BodyReader(await readJsonObject(req), CREATE_FIELDS));
+  if (input.key === null) throw new EngineError("api", "invalid_body", 'Field "key" is required.', 400, { field: "key" });
+  return ctx.catalog.getOrCreateActor(ns, { ...input, key: input.key });
+}
+
+function actorNames(ctx: ApiContext, url: URL): unknown {
+  return { names: ctx.catalog.actorNames(namespaceOf(ctx, url)), pagination: { cursor: null } };
+}

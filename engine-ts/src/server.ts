@@ -1,7 +1,12 @@
-import { type Server, createServer } from "node:http";
+import { type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { engineMetadata } from "./metadata.js";
+import { createApiHandler } from "./api/router.js";
+import { Catalog } from "./catalog/catalog.js";
 import { RunnerEndpoint, type RunnerEndpointOptions } from "./runners/index.js";
+import { StorageRunnerRegistry } from "./runners/storage-registry.js";
+import { MemoryStorage } from "./storage/memory.js";
+import type { Storage } from "./storage/storage.js";
 
 /** Where the engine listens. */
 export interface ServerOptions {
@@ -11,44 +16,64 @@ export interface ServerOptions {
 
 const VERSION = "0.1.0";
 
-/**
- * The engine's one HTTP port. So far it serves only `GET /metadata` and `GET /health`; the
- * public API, the runner endpoint and the gateway arrive with the engine issue. Unknown
- * routes answer with the engine API's error shape so clients see a clear reason.
- */
-export function createEngineServer(): Server {
-  return createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://engine").pathname;
-    const send = (status: number, body: unknown) => {
-      res.writeHead(status, { "content-type": "application/json" });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method === "GET" && path === "/metadata") return send(200, engineMetadata(VERSION));
-    if (req.method === "GET" && path === "/health") return send(200, { status: "ok", runtime: "engine", version: VERSION });
-    send(404, { group: "api", code: "not_found", message: `no route for ${req.method} ${path}`, metadata: null });
-  });
-}
-
 /** Settings of the engine's parts that take any. */
 export interface EngineOptions {
+  /** Where everything the engine knows lives; in memory (lost on exit) when not given. */
+  readonly storage?: Storage;
+  /** The datacenter label stamped on actors and runners. */
+  readonly datacenter?: string;
   readonly runners?: RunnerEndpointOptions;
 }
 
-/** The engine's HTTP server with its WebSocket endpoints attached. */
+/** The engine's HTTP server with its parts. */
 export interface Engine {
   readonly server: Server;
+  readonly storage: Storage;
+  readonly catalog: Catalog;
   readonly runners: RunnerEndpoint;
-  /** Closes every runner socket with `ws.going_away`, then the server. */
+  /** Closes every runner socket with `ws.going_away`, then the server, then the storage. */
   close(): Promise<void>;
 }
 
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
 /**
- * The HTTP routes of {@link createEngineServer} plus the runner endpoint on the same port.
- * Upgrade requests that no endpoint takes are answered 404.
+ * Builds the engine on one port: `GET /metadata` and `/health`, the public API, and the
+ * runner endpoint. The `default` namespace always exists. Routes and upgrades nothing takes
+ * answer 404 with the API's error shape.
  */
 export function createEngine(options: EngineOptions = {}): Engine {
-  const server = createEngineServer();
-  const runners = new RunnerEndpoint(options.runners);
+  const storage = options.storage ?? new MemoryStorage();
+  const datacenter = options.datacenter ?? "local";
+  const catalog = new Catalog(storage, { datacenter });
+  catalog.ensureNamespace("default");
+  const runners = new RunnerEndpoint({ registry: new StorageRunnerRegistry(storage, catalog), ...options.runners });
+  runners.on("connected", (connection) => {
+    const ns = catalog.resolveNamespace(connection.namespace.name);
+    if (ns === undefined) return;
+    const names = new Map([...connection.prepopulateActorNames].map(([name, v]) => [name, v.metadata]));
+    catalog.registerActorNames(ns, names);
+  });
+  const api = createApiHandler({
+    catalog,
+    version: VERSION,
+    datacenter,
+    runners: { connections: () => runners.connections() },
+  });
+
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://engine").pathname;
+    if (req.method === "GET" && path === "/metadata") return sendJson(res, 200, engineMetadata(VERSION));
+    if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok", runtime: "engine", version: VERSION });
+    void api(req, res).then((handled) => {
+      if (!handled) {
+        sendJson(res, 404, { group: "api", code: "not_found", message: `no route for ${req.method} ${path}`, metadata: null });
+      }
+    });
+  });
   server.on("upgrade", (req, socket, head) => {
     if (runners.handleUpgrade(req, socket, head)) return;
     socket.on("error", () => {});
@@ -56,10 +81,13 @@ export function createEngine(options: EngineOptions = {}): Engine {
   });
   return {
     server,
+    storage,
+    catalog,
     runners,
     async close() {
       await runners.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      storage.close();
     },
   };
 }

@@ -1,60 +1,67 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
-let engine: ChildProcess;
-let base: string;
+const dataDir = mkdtempSync(join(tmpdir(), "actorwire-engine-"));
+const started: ChildProcess[] = [];
 
-beforeAll(async () => {
-  engine = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "engine-ts/src/bin.ts", "--port", "0"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+/** Starts the real engine binary on a random port and resolves with its base URL. */
+async function startEngine(): Promise<{ engine: ChildProcess; base: string }> {
+  const engine = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=source", "engine-ts/src/bin.ts", "--port", "0", "--data-dir", dataDir],
+    { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ACTORWIRE_LOG_LEVEL: "warn" } },
+  );
+  started.push(engine);
   const lines = createInterface({ input: engine.stdout as NodeJS.ReadableStream });
   for await (const line of lines) {
     const msg = JSON.parse(line) as { port?: number };
-    if (msg.port !== undefined) {
-      base = `http://127.0.0.1:${msg.port}`;
-      break;
-    }
+    if (msg.port !== undefined) return { engine, base: `http://127.0.0.1:${msg.port}` };
   }
-});
+  throw new Error("the engine exited before it listened");
+}
 
 afterAll(async () => {
-  if (engine.exitCode === null) {
-    engine.kill("SIGTERM");
-    await once(engine, "exit");
+  for (const engine of started) {
+    if (engine.exitCode === null && engine.signalCode === null) {
+      engine.kill("SIGKILL");
+      await once(engine, "exit");
+    }
   }
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe("the engine process", () => {
-  it("serves /metadata with the protocol versions it speaks", async () => {
-    const res = await fetch(`${base}/metadata`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({
-      runtime: "engine",
-      runner_protocol_versions: [1, 2, 3, 4, 5, 6, 7],
-      client_protocol_versions: [1, 2, 3, 4],
+  it("serves metadata, health, the API and typed errors, exits on SIGTERM, and keeps its data across kill -9", async () => {
+    const first = await startEngine();
+    const metadata = await (await fetch(`${first.base}/metadata`)).json();
+    expect(metadata).toMatchObject({ runtime: "engine", runner_protocol_versions: [1, 2, 3, 4, 5, 6, 7], client_protocol_versions: [1, 2, 3, 4] });
+    expect(await (await fetch(`${first.base}/health`)).json()).toMatchObject({ status: "ok" });
+    const missing = await fetch(`${first.base}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ group: "api", code: "not_found" });
+
+    const created = await fetch(`${first.base}/actors?namespace=default`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "counter", key: "durable", runner_name_selector: "default", crash_policy: "sleep" }),
     });
-  });
+    const { actor } = (await created.json()) as { actor: { actor_id: string } };
+    // The write was acknowledged; a hard kill must not lose it.
+    first.engine.kill("SIGKILL");
+    await once(first.engine, "exit");
 
-  it("serves /health", async () => {
-    const res = await fetch(`${base}/health`);
-    expect(await res.json()).toMatchObject({ status: "ok" });
-  });
+    const second = await startEngine();
+    const found = await (await fetch(`${second.base}/actors?namespace=default&name=counter&key=durable`)).json();
+    expect(found.actors.map((a: { actor_id: string }) => a.actor_id)).toEqual([actor.actor_id]);
 
-  it("answers an unknown route with a typed error", async () => {
-    const res = await fetch(`${base}/nope`);
-    expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ group: "api", code: "not_found" });
-  });
-
-  it("exits cleanly on SIGTERM", async () => {
-    engine.kill("SIGTERM");
-    const [code] = await once(engine, "exit");
+    second.engine.kill("SIGTERM");
+    const [code] = await once(second.engine, "exit");
     expect(code).toBe(0);
   });
 });

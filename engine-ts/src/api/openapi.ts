@@ -66,6 +66,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
       "/actors/{actor_id}": {
         delete: { summary: "Destroy an actor", parameters: [ns, actorId], responses: { "200": { description: "{}" }, ...errors } },
       },
+      "/actors/{actor_id}/sleep": {
+        post: { summary: "Put an actor to sleep", parameters: [ns, actorId], responses: { "200": { description: "{}" }, ...errors } },
+      },
+      "/runners": {
+        get: {
+          summary: "Connected runners",
+          parameters: [ns, { name: "name", in: "query", schema: { type: "string" } }],
+          responses: { "200": { description: "{runners, pagination}" } },
+        },
+      },
+      "/runners/names": { get: { summary: "Names of connected runners", parameters: [ns], responses: { "200": { description: "{names}" } } } },
       "/actors/names": { get: { summary: "Actor names and metadata", parameters: [ns], responses: { "200": { description: "{names}" } } } },
       "/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
     },

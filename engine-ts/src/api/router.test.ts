@@ -103,6 +103,14 @@ describe("public API over HTTP", () => {
     expect(tooLong.json).toMatchObject({ group: "actor", code: "name_too_long", metadata: { limit: 64 } });
   });
 
+  it("lists runners (none connected here) and refuses sleep without a lifecycle", async () => {
+    expect((await call("GET", "/runners?namespace=default")).json).toEqual({ runners: [], pagination: { cursor: null } });
+    expect((await call("GET", "/runners/names?namespace=default")).json).toEqual({ names: [], pagination: { cursor: null } });
+    const actor = (await call("POST", "/actors?namespace=default", { name: "s", key: null, runner_name_selector: "d" })).json.actor;
+    expect((await call("POST", `/actors/${actor.actor_id}/sleep?namespace=default`)).status).toBe(501);
+    expect((await call("POST", "/actors/unknown/sleep?namespace=default")).json).toMatchObject({ group: "actor", code: "not_found" });
+  });
+
   it("serves actor names and an OpenAPI document", async () => {
     expect((await call("GET", "/actors/names?namespace=default")).json).toEqual({ names: {}, pagination: { cursor: null } });
     const doc = await call("GET", "/openapi.json");

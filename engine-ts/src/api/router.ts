@@ -4,6 +4,7 @@ import type { CrashPolicy } from "../catalog/records.js";
 import { EngineError } from "../errors.js";
 import { BodyReader, readJsonObject } from "./body.js";
 import { openApiDocument } from "./openapi.js";
+import { type RunnerDirectory, summarizeRunner } from "./runners-routes.js";
 
 const CRASH_POLICIES: readonly CrashPolicy[] = ["restart", "sleep", "destroy"];
 const CREATE_FIELDS = ["name", "key", "input", "runner_name_selector", "crash_policy", "datacenter"] as const;
@@ -12,8 +13,16 @@ const CREATE_FIELDS = ["name", "key", "input", "runner_name_selector", "crash_po
 export interface ApiContext {
   readonly catalog: Catalog;
   readonly version: string;
+  /** The datacenter label reported for runners. */
+  readonly datacenter?: string;
+  /** Called when an actor is created, so the lifecycle can place and start it. */
+  readonly onActorCreated?: (actorId: string) => void;
   /** Called when an actor is destroyed, so the lifecycle can stop it on its runner. */
   readonly onActorDestroyed?: (actorId: string) => void;
+  /** `POST /actors/{id}/sleep`; without it the route answers 501. */
+  readonly sleepActor?: (actorId: string) => void;
+  /** Live runners, for `GET /runners` and `GET /runners/names`. */
+  readonly runners?: RunnerDirectory;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -54,6 +63,22 @@ function matchRoute(method: string, path: string): Route | undefined {
   if (path === "/actors" && method === "PUT") return getOrCreateActor;
   if (path === "/actors/names" && method === "GET") return actorNames;
   if (path === "/openapi.json" && method === "GET") return (ctx) => openApiDocument(ctx.version);
+  if (path === "/runners" && method === "GET") return listRunners;
+  if (path === "/runners/names" && method === "GET") return runnerNames;
+  const sleep = /^\/actors\/([^/]+)\/sleep$/.exec(path);
+  if (sleep !== null && method === "POST") {
+    const id = decodeURIComponent(sleep[1] as string);
+    return (ctx, url) => {
+      const ns = namespaceOf(ctx, url);
+      const actor = ctx.catalog.getActor(id)?.actor;
+      if (actor === undefined || actor.namespace_id !== ns.namespace_id || actor.destroy_ts != null) {
+        throw new EngineError("actor", "not_found", "The actor does not exist or was destroyed.", 404, { actor_id: id });
+      }
+      if (ctx.sleepActor === undefined) throw new EngineError("api", "not_implemented", "Sleeping actors is not available.", 501, null);
+      ctx.sleepActor(id);
+      return {};
+    };
+  }
   const destroy = /^\/actors\/([^/]+)$/.exec(path);
   if (destroy !== null && method === "DELETE") {
     const id = decodeURIComponent(destroy[1] as string);
@@ -124,14 +149,36 @@ function readCreateInput(body: BodyReader): ActorCreateInput {
 async function createActor(ctx: ApiContext, url: URL, req: IncomingMessage): Promise<unknown> {
   const ns = namespaceOf(ctx, url);
   const input = readCreateInput(new BodyReader(await readJsonObject(req), CREATE_FIELDS));
-  return { actor: ctx.catalog.createActor(ns, input) };
+  const actor = ctx.catalog.createActor(ns, input);
+  ctx.onActorCreated?.(actor.actor_id);
+  return { actor };
 }
 
 async function getOrCreateActor(ctx: ApiContext, url: URL, req: IncomingMessage): Promise<unknown> {
   const ns = namespaceOf(ctx, url);
   const input = readCreateInput(new BodyReader(await readJsonObject(req), CREATE_FIELDS));
   if (input.key === null) throw new EngineError("api", "invalid_body", 'Field "key" is required.', 400, { field: "key" });
-  return ctx.catalog.getOrCreateActor(ns, { ...input, key: input.key });
+  const result = ctx.catalog.getOrCreateActor(ns, { ...input, key: input.key });
+  if (result.created) ctx.onActorCreated?.(result.actor.actor_id);
+  return result;
+}
+
+function runnersOf(ctx: ApiContext, url: URL) {
+  const ns = namespaceOf(ctx, url);
+  return (ctx.runners?.connections() ?? []).filter((c) => c.namespace.id === ns.namespace_id);
+}
+
+function listRunners(ctx: ApiContext, url: URL): unknown {
+  const name = url.searchParams.get("name");
+  const runners = runnersOf(ctx, url)
+    .filter((c) => name === null || c.name === name)
+    .map((c) => summarizeRunner(c, ctx.datacenter ?? "local", ctx.runners?.actorCount?.(c.runnerId) ?? 0));
+  return { runners, pagination: { cursor: null } };
+}
+
+function runnerNames(ctx: ApiContext, url: URL): unknown {
+  const names = [...new Set(runnersOf(ctx, url).map((c) => c.name))].sort();
+  return { names, pagination: { cursor: null } };
 }
 
 function actorNames(ctx: ApiContext, url: URL): unknown {

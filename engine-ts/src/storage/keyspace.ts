@@ -15,6 +15,8 @@ export const Subspace = {
   actorByName: 0x04,
   /** An actor name's metadata: `[0x05] ++ tuple(namespaceId, name)`. */
   actorName: 0x05,
+  /** A runner ID by identity: `[0x06] ++ tuple(namespaceId, runnerName, runnerKey)` → runner ID. */
+  runnerId: 0x06,
   /** One actor KV entry: `[0x10] ++ actor ++ userKey` (see `kv/layout.ts`). */
   kvEntry: 0x10,
   /** One actor's KV usage (bytes and key count): `[0x11] ++ actor`. */

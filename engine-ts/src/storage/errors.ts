@@ -6,6 +6,8 @@ export type StorageErrorCode =
   | "closed"
   /** A transaction was misused: an async body, or its handle used after it ended. */
   | "invalid_transaction"
+  /** Stored bytes are not in a format this engine reads (a damaged file, or another writer). */
+  | "corrupt"
   /** The backend failed (disk full, I/O error, a locked or corrupt database file). */
   | "backend";
 

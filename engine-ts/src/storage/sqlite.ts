@@ -66,7 +66,7 @@ export class SqliteStorage implements Storage {
       db.exec("CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY NOT NULL, v BLOB NOT NULL) WITHOUT ROWID");
       db.pragma(`user_version = ${FORMAT_VERSION}`);
     } else if (version !== FORMAT_VERSION) {
-      throw new StorageError("backend", `the database has storage format ${version}; this engine reads format ${FORMAT_VERSION}`);
+      throw new StorageError("corrupt", `the database has storage format ${version}; this engine reads format ${FORMAT_VERSION}`);
     }
     this.#get = db.prepare<[Uint8Array], Buffer>("SELECT v FROM kv WHERE k = ?").pluck();
     this.#put = db.prepare("INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v");

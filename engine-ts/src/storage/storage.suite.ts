@@ -168,6 +168,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(scanKeys(st, { limit: 2 })).toEqual(["a", "a1"]);
         expect(scanKeys(st, { limit: 0 })).toEqual([]);
         expect(scanKeys(st, { limit: 100 })).toHaveLength(6);
+        expect(scanKeys(st, { limit: Number.MAX_SAFE_INTEGER })).toHaveLength(6);
       });
 
       it("returns nothing for an empty or inverted range", () => {

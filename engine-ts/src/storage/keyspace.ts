@@ -21,6 +21,16 @@ export const Subspace = {
   kvEntry: 0x10,
   /** One actor's KV usage (bytes and key count): `[0x11] ++ actor`. */
   kvUsage: 0x11,
+  /** An actor's lifecycle record (phase, runner, indices, alarm): `[0x20] ++ tuple(actorId)` (see `actors/keys.ts`). */
+  actorLifecycle: 0x20,
+  /** A command not yet acked: `[0x21] ++ tuple(runnerId, actorId) ++ u32be(generation) ++ u64be(index)`. */
+  actorCommand: 0x21,
+  /** A sleeping actor's alarm: `[0x22] ++ u64be(alarmTs) ++ tuple(actorId)`. */
+  actorAlarm: 0x22,
+  /** An actor that is not sleeping (pending, placed, in backoff): `[0x23] ++ tuple(actorId)`. */
+  actorAwake: 0x23,
+  /** When commands of an abandoned generation expire: `[0x24] ++ u64be(ts) ++ tuple(runnerId, actorId) ++ u32be(generation)`. */
+  actorCommandExpiry: 0x24,
 } as const;
 
 /** One of the registered first bytes. */

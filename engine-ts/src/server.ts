@@ -4,6 +4,7 @@ import { engineMetadata } from "./metadata.js";
 import { createApiHandler } from "./api/router.js";
 import { Catalog } from "./catalog/catalog.js";
 import { RunnerEndpoint, type RunnerEndpointOptions } from "./runners/index.js";
+import { KvService } from "./kv/service.js";
 import { StorageRunnerRegistry } from "./runners/storage-registry.js";
 import { MemoryStorage } from "./storage/memory.js";
 import type { Storage } from "./storage/storage.js";
@@ -22,6 +23,11 @@ export interface EngineOptions {
   readonly storage?: Storage;
   /** The datacenter label stamped on actors and runners. */
   readonly datacenter?: string;
+  /**
+   * Whether an actor is currently placed on a runner. The lifecycle answers this; without it
+   * any live actor of the runner's namespace may use KV.
+   */
+  readonly actorOnRunner?: (actorId: string, runnerId: string) => boolean;
   readonly runners?: RunnerEndpointOptions;
 }
 
@@ -31,6 +37,7 @@ export interface Engine {
   readonly storage: Storage;
   readonly catalog: Catalog;
   readonly runners: RunnerEndpoint;
+  readonly kv: KvService;
   /** Closes every runner socket with `ws.going_away`, then the server, then the storage. */
   close(): Promise<void>;
 }
@@ -56,6 +63,18 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (ns === undefined) return;
     const names = new Map([...connection.prepopulateActorNames].map(([name, v]) => [name, v.metadata]));
     catalog.registerActorNames(ns, names);
+  });
+  const kv = new KvService({ storage, version: VERSION });
+  runners.setKvHandler((connection, request) => {
+    // As Rivet's engine does, a runner may only touch the KV of a live actor it hosts.
+    const stored = catalog.getActor(request.actorId);
+    if (stored === undefined || stored.actor.destroy_ts != null || stored.actor.namespace_id !== connection.namespace.id) {
+      return { tag: "KvErrorResponse", val: { message: "actor does not exist" } };
+    }
+    if (options.actorOnRunner !== undefined && !options.actorOnRunner(request.actorId, connection.runnerId)) {
+      return { tag: "KvErrorResponse", val: { message: "actor does not belong to runner" } };
+    }
+    return kv.execute(request.actorId, request.data);
   });
   const api = createApiHandler({
     catalog,
@@ -84,6 +103,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     storage,
     catalog,
     runners,
+    kv,
     async close() {
       await runners.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

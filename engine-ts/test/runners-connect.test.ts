@@ -270,29 +270,42 @@ describe("runner handshake", async () => {
     other.socket.close();
   });
 
-  it("routes KV requests to the default handler, then to a plugged-in one", async () => {
+  it("answers KV for live actors of its namespace with the engine's KV service, and routes to a plugged-in handler", async () => {
     const { socket } = await connectV7(t);
-    const kvRequest = (requestId: number) =>
-      runner.v7.encodeToServer({
-        tag: "ToServerKvRequest",
-        val: { actorId: "actor-1", requestId, data: { tag: "KvGetRequest", val: { keys: [new Uint8Array([1]).buffer] } } },
-      });
-    socket.send(kvRequest(7));
+    const kvRequest = (requestId: number, actorId: string, data: runner.v7.KvRequestData) =>
+      runner.v7.encodeToServer({ tag: "ToServerKvRequest", val: { actorId, requestId, data } });
+    const bytes = (text: string) => new TextEncoder().encode(text).buffer as ArrayBuffer;
+
+    socket.send(kvRequest(7, "no-such-actor", { tag: "KvGetRequest", val: { keys: [bytes("a")] } }));
     expect(await socket.nextV7()).toEqual({
       tag: "ToClientKvResponse",
-      val: { requestId: 7, data: { tag: "KvErrorResponse", val: { message: "kv not available" } } },
+      val: { requestId: 7, data: { tag: "KvErrorResponse", val: { message: "actor does not exist" } } },
     });
+
+    const ns = t.engine.catalog.requireNamespace("default");
+    const actor = t.engine.catalog.createActor(ns, { name: "kv", key: null, input: null, runnerNameSelector: "test", crashPolicy: "sleep" });
+    const put = { keys: [bytes("a1"), bytes("a2"), bytes("b1")], values: [bytes("x"), bytes("y"), bytes("z")] };
+    socket.send(kvRequest(8, actor.actor_id, { tag: "KvPutRequest", val: put }));
+    expect(await socket.nextV7()).toEqual({ tag: "ToClientKvResponse", val: { requestId: 8, data: { tag: "KvPutResponse", val: null } } });
+    socket.send(kvRequest(9, actor.actor_id, { tag: "KvDeleteRangeRequest", val: { start: bytes("a"), end: bytes("b") } }));
+    expect(await socket.nextV7()).toEqual({ tag: "ToClientKvResponse", val: { requestId: 9, data: { tag: "KvDeleteResponse", val: null } } });
+    socket.send(kvRequest(10, actor.actor_id, { tag: "KvListRequest", val: { query: { tag: "KvListAllQuery", val: null }, reverse: null, limit: null } }));
+    const listed = (await socket.nextV7()) as { val: { data: { tag: string; val: { keys: ArrayBuffer[]; values: ArrayBuffer[] } } } };
+    expect(listed.val.data.tag).toBe("KvListResponse");
+    expect(listed.val.data.val.keys).toEqual([bytes("b1")]);
+    expect(listed.val.data.val.values).toEqual([bytes("z")]);
+
     const seen: number[] = [];
     t.engine.runners.setKvHandler((_c, req) => {
       seen.push(req.requestId);
       return { tag: "KvGetResponse", val: { keys: [], values: [], metadata: [] } };
     });
-    socket.send(kvRequest(8));
+    socket.send(kvRequest(11, actor.actor_id, { tag: "KvGetRequest", val: { keys: [bytes("b1")] } }));
     expect(await socket.nextV7()).toEqual({
       tag: "ToClientKvResponse",
-      val: { requestId: 8, data: { tag: "KvGetResponse", val: { keys: [], values: [], metadata: [] } } },
+      val: { requestId: 11, data: { tag: "KvGetResponse", val: { keys: [], values: [], metadata: [] } } },
     });
-    expect(seen).toEqual([8]);
+    expect(seen).toEqual([11]);
     t.engine.runners.setKvHandler(kvNotAvailable);
     socket.close();
   });

@@ -1,0 +1,59 @@
+/**
+ * What the gateway needs from actor lifecycle and the catalog. The composition root wires a
+ * real implementation; the gateway only depends on this shape.
+ */
+
+/** Where a running actor lives. */
+export interface ActorPlacement {
+  readonly runnerId: string;
+  readonly generation: number;
+}
+
+/** An actor generation that started or stopped on a runner. */
+export interface ActorGenerationEvent {
+  readonly actorId: string;
+  readonly generation: number;
+  readonly runnerId: string;
+}
+
+/** Name + key addressing (the gateway's query mode, `rvt-*`). */
+export interface ActorQuery {
+  readonly namespace: string;
+  readonly name: string;
+  /** The key serialized the way rivetkit does it (`"/"` for the empty key). */
+  readonly key: string | null;
+  readonly method: "get" | "getOrCreate";
+  readonly runnerName?: string;
+  /** CBOR bytes in standard base64. */
+  readonly input?: string;
+  readonly crashPolicy?: "restart" | "sleep" | "destroy";
+}
+
+/** Options of {@link ActorRouter.waitReady}. */
+export interface WaitReadyOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /**
+   * The client asked not to wait for the actor to be connectable (`rvt-skip-ready-wait`,
+   * `x-rivet-skip-ready-wait`, `rivet_skip_ready_wait`). A hint: an implementation may ignore it.
+   */
+  readonly skipReadyWait?: boolean;
+}
+
+/** Actor lookup, wake-up and stop notifications, as the gateway sees them. */
+export interface ActorRouter {
+  /**
+   * Resolves when the actor is running; wakes a sleeping actor. Rejects with an EngineError
+   * (`actor.not_found` 404, `actor.ready_timeout`, ...).
+   */
+  waitReady(actorId: string, opts: WaitReadyOptions): Promise<ActorPlacement>;
+  /** Resolves name + key addressing to an actor ID (get / getOrCreate) in a namespace. */
+  resolveQuery(query: ActorQuery): Promise<string>;
+  /** Subscribes to "actor stopped", so that non-hibernatable sockets close with 1000 actor.stopped. */
+  onActorStopped(listener: (e: ActorGenerationEvent) => void): () => void;
+  /**
+   * Optional: subscribes to "actor ready". With it, a hibernating WebSocket resumes as soon as
+   * its actor runs again for any reason; without it, on the client's next message.
+   */
+  onActorReady?(listener: (e: ActorGenerationEvent) => void): () => void;
+}

@@ -1,0 +1,327 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { runner } from "@actorwire/protocol";
+import type { Logger } from "pino";
+import { EngineError } from "../errors.js";
+import { corsHeaders } from "./cors.js";
+import {
+  actorStopped,
+  goingAway,
+  invalidResponse,
+  requestBodyTooLarge,
+  requestTimeout,
+  responseAborted,
+  responseTooLarge,
+  serviceUnavailable,
+} from "./errors.js";
+import { RAY_ID_HEADER, isForwardedResponseHeader, tunnelRequestHeaders } from "./headers.js";
+import type { ActorPlacement } from "./router.js";
+import { idHex } from "./tunnel-ids.js";
+import { type TunnelEntry, type TunnelHost, payloadSize } from "./tunnel.js";
+
+/**
+ * One client HTTP request through the tunnel: read the whole body, wait for the actor, send
+ * one `ToClientRequestStart`, and turn the runner's `ToServerResponseStart` (and, for
+ * streamed responses, its `ToServerResponseChunk`s) into the HTTP response.
+ */
+
+/** The header Rivet's runner sets on the 503 it answers when it does not host the actor. */
+const RUNNER_ERROR_HEADER = "x-rivet-error";
+const ACTOR_NOT_FOUND_ON_RUNNER = "runner.actor_not_found";
+
+/** What the caller knows about the request before the tunnel is involved. */
+export interface HttpRequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly rayId: string;
+  /** The origin CORS headers mirror. */
+  readonly origin: string;
+  /** Resolves the actor ID (query mode asks the router). */
+  readonly resolveActorId: () => Promise<string>;
+  readonly path: string;
+  readonly skipReadyWait: boolean;
+  readonly log: Logger;
+}
+
+/** Serves one request to completion. Never rejects: every failure becomes an error response. */
+export async function serveHttp(host: TunnelHost, ctx: HttpRequestContext): Promise<void> {
+  const { res } = ctx;
+  const clientGone = new AbortController();
+  let exchange: HttpExchange | undefined;
+  res.once("close", () => {
+    if (res.writableFinished) return;
+    clientGone.abort();
+    exchange?.clientClosed();
+  });
+  try {
+    const body = await readBody(ctx.req, host.config.maxRequestBodyBytes);
+    const actorId = await ctx.resolveActorId();
+    for (let attempt = 0; ; attempt++) {
+      if (clientGone.signal.aborted) return;
+      const placement = await host.waitReady(actorId, ctx.skipReadyWait, clientGone.signal);
+      if (clientGone.signal.aborted) return;
+      exchange = new HttpExchange(host, ctx, actorId, placement, body, attempt === 0);
+      const outcome = await exchange.run();
+      exchange = undefined;
+      if (outcome !== "retry") return;
+      ctx.log.debug({ actorId }, "runner does not host the actor; waiting for it to be ready again");
+    }
+  } catch (err) {
+    if (clientGone.signal.aborted) return;
+    writeError(res, err, ctx);
+  }
+}
+
+/** Answers with an engine error body (or cuts the response if its head was already sent). */
+export function writeError(
+  res: ServerResponse,
+  thrown: unknown,
+  ctx: { readonly rayId: string; readonly origin: string; readonly log: Logger },
+): void {
+  const error = EngineError.from(thrown);
+  if (error !== thrown) ctx.log.error({ err: thrown }, "gateway request failed");
+  else ctx.log.debug({ code: error.id, status: error.status }, "gateway request refused");
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(error.toBody());
+  const headers: Record<string, string | number> = {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    ...corsHeaders(ctx.origin),
+    [RAY_ID_HEADER]: ctx.rayId,
+  };
+  // The body of a too-large request was not read; the connection cannot be reused.
+  if (error.code === "request_body_too_large") headers.connection = "close";
+  res.writeHead(error.status, headers);
+  res.end(body);
+}
+
+/**
+ * Reads the whole request body. Resolves null for an empty body; rejects with a 413 error as
+ * soon as the body (or its declared length) passes `limit`.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limit) {
+      // Leave the body unread; the error response closes the connection.
+      req.resume();
+      reject(requestBodyTooLarge(limit));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer) => {
+      total += chunk.byteLength;
+      if (total > limit) {
+        req.off("data", onData);
+        chunks.length = 0;
+        // Drain what is still coming; the error response closes the connection after it.
+        req.resume();
+        reject(requestBodyTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(total === 0 ? null : Buffer.concat(chunks, total)));
+    req.once("error", reject);
+    req.once("aborted", () => reject(new Error("client aborted the request body")));
+  });
+}
+
+type ExchangeOutcome = "done" | "retry";
+
+/** One `ToClientRequestStart` and its answer; registered in the in-flight table meanwhile. */
+class HttpExchange implements TunnelEntry {
+  readonly requestId: ArrayBuffer;
+  readonly key: string;
+  private state: "waiting" | "streaming" | "done" = "waiting";
+  private nextIndex = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private settle!: (outcome: ExchangeOutcome) => void;
+  private readonly settled: Promise<ExchangeOutcome>;
+
+  constructor(
+    private readonly host: TunnelHost,
+    private readonly ctx: HttpRequestContext,
+    readonly actorId: string,
+    readonly placement: ActorPlacement,
+    private readonly body: Buffer | null,
+    private readonly mayRetry: boolean,
+  ) {
+    this.requestId = host.newRequestId();
+    this.key = idHex(this.requestId);
+    this.settled = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+  }
+
+  /** Sends the request and resolves once the response is complete (or failed). */
+  run(): Promise<ExchangeOutcome> {
+    const { req } = this.ctx;
+    this.host.register(this);
+    const sent = this.send({
+      tag: "ToClientRequestStart",
+      val: {
+        actorId: this.actorId,
+        method: req.method ?? "GET",
+        path: this.ctx.path,
+        headers: tunnelRequestHeaders(req.headers, this.ctx.rayId),
+        body: this.body === null ? null : toExactArrayBuffer(this.body),
+        stream: false,
+      },
+    });
+    if (!sent) {
+      this.fail(serviceUnavailable(`runner ${this.placement.runnerId} is not connected`), false);
+      return this.settled;
+    }
+    this.timer = setTimeout(() => {
+      this.host.log.warn({ requestId: this.key, actorId: this.actorId }, "no response start from the runner in time");
+      this.fail(requestTimeout(this.host.config.responseStartTimeoutMs), true);
+    }, this.host.config.responseStartTimeoutMs);
+    return this.settled;
+  }
+
+  acceptsAnyRunner(): boolean {
+    return false;
+  }
+
+  onTunnelMessage(kind: runner.v7.ToServerTunnelMessageKind): void {
+    const limit = this.host.config.maxResponsePayloadBytes;
+    if (payloadSize(kind) > limit) {
+      this.host.log.warn({ requestId: this.key, size: payloadSize(kind), limit }, "runner payload over the limit");
+      this.fail(responseTooLarge(limit), true);
+      return;
+    }
+    switch (kind.tag) {
+      case "ToServerResponseStart":
+        if (this.state !== "waiting") return this.unexpected(kind.tag);
+        return this.onResponseStart(kind.val);
+      case "ToServerResponseChunk":
+        if (this.state !== "streaming") return this.unexpected(kind.tag);
+        return this.onChunk(kind.val);
+      case "ToServerResponseAbort":
+        return this.fail(responseAborted(), false);
+      default:
+        return this.unexpected(kind.tag);
+    }
+  }
+
+  onActorStopped(): void {
+    this.fail(actorStopped(), false);
+  }
+
+  /**
+   * Nothing to do: Rivet's runner keeps its answer while it reconnects and sends it on the
+   * new connection. If the runner is gone for good, the actor's stop (or the response-start
+   * timeout) ends the request.
+   */
+  onRunnerDisconnected(): void {}
+
+  onActorReady(): void {}
+
+  onGc(): void {}
+
+  shutdown(): void {
+    this.fail(goingAway(), true);
+  }
+
+  /** The client went away: tell the runner, unless it already answered in full. */
+  clientClosed(): void {
+    if (this.state === "done") return;
+    this.send({ tag: "ToClientRequestAbort", val: null });
+    this.finish("done");
+  }
+
+  private onResponseStart(start: runner.v7.ToServerResponseStart): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const errorHeader = headerValue(start.headers, RUNNER_ERROR_HEADER);
+    if (this.mayRetry && start.status === 503 && errorHeader === ACTOR_NOT_FOUND_ON_RUNNER) {
+      this.finish("retry");
+      return;
+    }
+    const { res } = this.ctx;
+    const noBody = this.ctx.req.method === "HEAD" || start.status === 204 || start.status === 304;
+    try {
+      if (start.status < 200 || start.status > 999) throw new Error(`status ${start.status}`);
+      for (const [name, value] of start.headers) {
+        if (!isForwardedResponseHeader(name)) continue;
+        // A complete body's length is ours to state; a HEAD answer keeps the actor's.
+        if (name.toLowerCase() === "content-length" && !noBody) continue;
+        res.setHeader(name, value);
+      }
+      for (const [name, value] of Object.entries(corsHeaders(this.ctx.origin))) res.setHeader(name, value);
+      res.setHeader(RAY_ID_HEADER, this.ctx.rayId);
+      const body = start.body === null || noBody ? null : Buffer.from(start.body);
+      if (!start.stream && !noBody) res.setHeader("content-length", body?.byteLength ?? 0);
+      res.writeHead(start.status);
+      if (start.stream && !noBody) {
+        if (body !== null) res.write(body);
+        this.state = "streaming";
+        return;
+      }
+      res.end(body ?? undefined);
+    } catch (err) {
+      // Drop whatever headers were set from the runner before answering with our own error.
+      for (const name of res.getHeaderNames()) res.removeHeader(name);
+      this.send({ tag: "ToClientRequestAbort", val: null });
+      this.finish("done");
+      writeError(res, invalidResponse(err instanceof Error ? err.message : String(err)), this.ctx);
+      return;
+    }
+    this.finish("done");
+  }
+
+  private onChunk(chunk: runner.v7.ToServerResponseChunk): void {
+    const { res } = this.ctx;
+    // Rivet's gateway drops streamed responses; we relay them. There is no back-pressure on
+    // the runner, so a slow client buffers in memory, each chunk bounded by the payload limit.
+    if (chunk.body.byteLength > 0) res.write(Buffer.from(chunk.body));
+    if (chunk.finish) {
+      res.end();
+      this.finish("done");
+    }
+  }
+
+  /** Ends the exchange with an error response (or a cut connection once streaming). */
+  private fail(error: EngineError, tellRunner: boolean): void {
+    if (this.state === "done") return;
+    if (tellRunner) this.send({ tag: "ToClientRequestAbort", val: null });
+    this.finish("done");
+    writeError(this.ctx.res, error, this.ctx);
+  }
+
+  private unexpected(tag: string): void {
+    this.host.log.debug({ requestId: this.key, tag, state: this.state }, "unexpected tunnel message for an HTTP request");
+  }
+
+  private send(kind: runner.v7.ToClientTunnelMessageKind): boolean {
+    const index = this.nextIndex;
+    this.nextIndex = (this.nextIndex + 1) & 0xffff;
+    return this.host.send(this, index, kind);
+  }
+
+  private finish(outcome: ExchangeOutcome): void {
+    this.state = "done";
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.host.unregister(this);
+    this.settle(outcome);
+  }
+}
+
+function headerValue(headers: ReadonlyMap<string, string>, name: string): string | undefined {
+  for (const [key, value] of headers) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+function toExactArrayBuffer(bytes: Buffer): ArrayBuffer {
+  // A body assembled by Buffer.concat owns its memory unless it came from the pool.
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return bytes.buffer;
+  }
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}

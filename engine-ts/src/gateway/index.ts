@@ -1,0 +1,16 @@
+/**
+ * The gateway: client HTTP and WebSocket traffic addressed to an actor, tunnelled to the
+ * runner the actor lives on over its `/runners/connect` socket. See {@link Gateway}.
+ */
+export { Gateway, type GatewayOptions } from "./gateway.js";
+export { type GatewayConfig, type ResolvedGatewayConfig, resolveGatewayConfig } from "./config.js";
+export type {
+  ActorGenerationEvent,
+  ActorPlacement,
+  ActorQuery,
+  ActorRouter,
+  WaitReadyOptions,
+} from "./router.js";
+export { type ActorAddress, type GatewayTarget, parseGatewayPath, parseHeaderTarget } from "./route.js";
+export { serializeActorKey } from "./actor-key.js";
+export { RAY_ID_HEADER } from "./headers.js";

@@ -1,0 +1,75 @@
+import type { runner } from "@actorwire/protocol";
+import type { Logger } from "pino";
+import type { RunnerConnection } from "../runners/index.js";
+import type { ResolvedGatewayConfig } from "./config.js";
+import type { ActorGenerationEvent, ActorPlacement, ActorRouter } from "./router.js";
+
+/**
+ * What the HTTP and WebSocket halves of the gateway share: how to send a tunnel message to
+ * the runner an actor lives on, and the table of requests in flight that runner replies are
+ * routed back through.
+ */
+
+/** One client request or WebSocket in flight, keyed by its request ID. */
+export interface TunnelEntry {
+  readonly requestId: ArrayBuffer;
+  /** The request ID in hex: the key of the in-flight table. */
+  readonly key: string;
+  readonly actorId: string;
+  /** The runner and actor generation the request was sent to; a resumed socket moves. */
+  readonly placement: ActorPlacement;
+  /** Whether replies from another runner are accepted (a hibernating socket whose actor moved). */
+  acceptsAnyRunner(): boolean;
+  /** A `ToServerTunnelMessage` for this request. */
+  onTunnelMessage(kind: runner.v7.ToServerTunnelMessageKind, connection: RunnerConnection): void;
+  /** The actor generation this request was sent to stopped. */
+  onActorStopped(): void;
+  /** The runner this request was sent to disconnected (and no newer connection replaced it). */
+  onRunnerDisconnected(): void;
+  /** The actor runs again (only hibernating sockets care). */
+  onActorReady(event: ActorGenerationEvent): void;
+  /** Deadline checks, run every GC interval. */
+  onGc(now: number): void;
+  /** The gateway is closing: end the request now. */
+  shutdown(): void;
+}
+
+/** The gateway as its requests see it. */
+export interface TunnelHost {
+  readonly config: ResolvedGatewayConfig;
+  readonly log: Logger;
+  readonly router: ActorRouter;
+  /** A request ID unused by any request in flight. */
+  newRequestId(): ArrayBuffer;
+  register(entry: TunnelEntry): void;
+  unregister(entry: TunnelEntry): void;
+  /**
+   * Sends one gateway-to-runner tunnel message for `entry` to the runner in its placement.
+   * Returns false when that runner is not connected or the message could not be written.
+   */
+  send(entry: TunnelEntry, messageIndex: number, kind: runner.v7.ToClientTunnelMessageKind): boolean;
+  /** Whether a runner is connected right now. */
+  runnerConnected(runnerId: string): boolean;
+  /** Waits for the actor to be ready, bounded by the ready timeout and `signal`. */
+  waitReady(actorId: string, skipReadyWait: boolean, signal?: AbortSignal): Promise<ActorPlacement>;
+}
+
+/** The byte length of a tunnel payload, for the payload limits. */
+export function payloadSize(kind: runner.v7.ToServerTunnelMessageKind): number {
+  switch (kind.tag) {
+    case "ToServerResponseStart":
+      return kind.val.body?.byteLength ?? 0;
+    case "ToServerResponseChunk":
+    case "ToServerWebSocketMessage":
+      return (kind.tag === "ToServerResponseChunk" ? kind.val.body : kind.val.data).byteLength;
+    default:
+      return 0;
+  }
+}
+
+/** A copy of a Node buffer's bytes as an ArrayBuffer, the type the codecs use for `data`. */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
+}

@@ -1,0 +1,196 @@
+/**
+ * The `actorwire-conformance` command.
+ *
+ *   actorwire-conformance codec --testee "<command>" [--run <glob>]… [--skip <glob>]…
+ *     [--known-failing <file>] [--junit <file>] [--json <file>] [--timeout <ms>] …
+ *
+ * Exit status: 0 when every required case (with --enforce-recommended, every case) passed or
+ * is listed as known failing, and no listed case passed; 1 otherwise; 2 for a usage error.
+ */
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import type { CaseGlob } from "./glob.js";
+import { patternsOfArgument, readKnownFailing, type KnownFailingEntry } from "./pattern-files.js";
+import { jsonReport, junitXml } from "./reports.js";
+import { runCodecSuite, type GroupSummary, type RunEvent } from "./run-codec.js";
+import { DEFAULT_VECTORS_DIR } from "./vectors.js";
+
+const USAGE = `Usage: actorwire-conformance codec --testee "<command>" [options]
+
+Runs the codec conformance suite against a testee: a program that speaks the testee
+protocol (4-byte big-endian length + UTF-8 JSON frames) on stdin/stdout. See the README.
+
+Options:
+  --testee <command>        shell command that starts the testee (required)
+  --run <glob>              only cases matching the glob (repeatable; @file reads one per line)
+  --skip <glob>             leave out cases matching the glob (repeatable; @file too)
+  --known-failing <file>    lines "<glob> # reason": expected failures; a listed case that
+                            passes fails the run (repeatable)
+  --junit <file>            write a JUnit XML report
+  --json <file>             write a JSON report
+  --timeout <ms>            per-request timeout (default 10000)
+  --startup-timeout <ms>    time allowed for the testee to start and answer the hello (default 30000)
+  --max-restarts <n>        restarts after a crash or hang before the remaining cases fail (default 3)
+  --enforce-recommended     failed recommended cases fail the run too
+  --vectors <dir>           golden vectors directory (default: this repository's fixtures/vectors)
+  --verbose                 copy the testee's stderr, print every failure in full
+  -h, --help                this text
+
+Globs: "*" matches within one name component, "**" any number of components, e.g.
+  --run 'codec/runner/v7/**'   --skip 'codec/**/len=1048576/*'`;
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} needs a non-negative integer, not ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** Parses the arguments and runs; resolves with the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        testee: { type: "string" },
+        run: { type: "string", multiple: true },
+        skip: { type: "string", multiple: true },
+        "known-failing": { type: "string", multiple: true },
+        junit: { type: "string" },
+        json: { type: "string" },
+        timeout: { type: "string" },
+        "startup-timeout": { type: "string" },
+        "max-restarts": { type: "string" },
+        "enforce-recommended": { type: "boolean" },
+        vectors: { type: "string" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let run: CaseGlob[];
+  let skip: CaseGlob[];
+  let knownFailing: KnownFailingEntry[];
+  let timeoutMs: number;
+  let startupTimeoutMs: number;
+  let maxRestarts: number;
+  try {
+    if (positionals.length !== 1 || positionals[0] !== "codec") throw new UsageError(`expected the suite name "codec", got ${JSON.stringify(positionals.join(" "))}`);
+    if (values.testee === undefined || values.testee.trim() === "") throw new UsageError("--testee is required");
+    run = (values.run ?? []).flatMap(patternsOfArgument);
+    skip = (values.skip ?? []).flatMap(patternsOfArgument);
+    knownFailing = (values["known-failing"] ?? []).flatMap(readKnownFailing);
+    timeoutMs = positiveInt("--timeout", values.timeout, 10_000);
+    startupTimeoutMs = positiveInt("--startup-timeout", values["startup-timeout"], 30_000);
+    maxRestarts = positiveInt("--max-restarts", values["max-restarts"], 3);
+  } catch (error) {
+    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === "ENOENT") {
+      process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const verbose = values.verbose === true;
+  const print = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  let announced = false;
+  let detailed = 0;
+  let notRun = 0;
+  let notRunReason = "";
+  const onEvent = (event: RunEvent): void => {
+    switch (event.kind) {
+      case "started":
+        if (!announced) print(`testee: ${event.hello.name} ${event.hello.version} (${values.testee})`);
+        announced = true;
+        return;
+      case "note":
+        print(`note: ${event.text}`);
+        return;
+      case "group": {
+        const g = event.summary;
+        if (!g.supported || g.required.total + g.recommended.total + g.skipped > 0) print(groupLine(g));
+        return;
+      }
+      case "case": {
+        const r = event.result;
+        if (r.outcome !== "failed" && r.outcome !== "unexpected-pass") return;
+        // Once the testee is given up, the note has said why; the reports list every case.
+        if (r.reason?.startsWith("not run:")) {
+          notRun++;
+          notRunReason = r.reason.slice("not run:".length).trim();
+          return;
+        }
+        const label = r.outcome === "unexpected-pass" ? "UNEXPECTED PASS" : r.level === "required" ? "FAIL" : "FAIL (recommended)";
+        // Past the first few, one line per failure keeps a badly broken testee's output readable.
+        if (verbose || detailed < 20) {
+          detailed++;
+          print(`${label} ${r.name}`);
+          for (const line of (r.reason ?? "").split("\n")) print(`  ${line}`);
+          for (const line of r.detail ?? []) print(`  ${line}`);
+        } else {
+          print(`${label} ${r.name}: ${(r.reason ?? "").split("\n")[0]}`);
+        }
+        return;
+      }
+    }
+  };
+
+  const result = await runCodecSuite({
+    testee: values.testee,
+    vectorsDir: values.vectors !== undefined ? resolve(values.vectors) : DEFAULT_VECTORS_DIR,
+    run,
+    skip,
+    knownFailing,
+    timeoutMs,
+    startupTimeoutMs,
+    maxRestarts,
+    enforceRecommended: values["enforce-recommended"] === true,
+    echoStderr: verbose,
+    onEvent,
+  });
+
+  for (const entry of result.unmatchedKnownFailing) {
+    print(`warning: known-failing entry ${entry.where} (${entry.glob.source}) matched no case of this run`);
+  }
+  if (notRun > 0) print(`${notRun} more cases failed without running: ${notRunReason}`);
+  if (result.cases.length === result.totals.skipped) {
+    print("no case was checked: see --run/--skip, the versions in the testee's hello and its skipped answers");
+  }
+  if (values.junit !== undefined) writeFileSync(values.junit, junitXml(result));
+  if (values.json !== undefined) writeFileSync(values.json, jsonReport(result));
+  const t = result.totals;
+  if (t.expectedFailures > 0) print(`${t.expectedFailures} failed as expected (known-failing)`);
+  print(`finished in ${(result.durationMs / 1000).toFixed(1)} s`);
+  print(`${t.passed} passed, ${t.failed} failed${t.skipped > 0 ? `, ${t.skipped} skipped` : ""}`);
+  return result.exitCode;
+}
+
+/** `runner v7: 130/130 required, 12/12 recommended`, plus known-failing and skipped counts. */
+export function groupLine(g: GroupSummary): string {
+  if (!g.supported) return `${g.group}: not supported by the testee`;
+  const extra = [
+    ...(g.expectedFailures > 0 ? [`${g.expectedFailures} known-failing`] : []),
+    ...(g.skipped > 0 ? [`${g.skipped} skipped`] : []),
+  ];
+  return `${g.group}: ${g.required.passed}/${g.required.total} required, ${g.recommended.passed}/${g.recommended.total} recommended${extra.length > 0 ? ` (${extra.join(", ")})` : ""}`;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,9 +1,12 @@
 import { type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { engineMetadata } from "./metadata.js";
+import { LifecycleActorRouter } from "./actor-router.js";
+import { ActorLifecycle, type ActorLifecycleConfig } from "./actors/index.js";
 import { createApiHandler } from "./api/router.js";
 import { Catalog } from "./catalog/catalog.js";
 import { RunnerEndpoint, type RunnerEndpointOptions } from "./runners/index.js";
+import { Gateway, type GatewayConfig } from "./gateway/index.js";
 import { KvService } from "./kv/service.js";
 import { StorageRunnerRegistry } from "./runners/storage-registry.js";
 import { MemoryStorage } from "./storage/memory.js";
@@ -23,12 +26,9 @@ export interface EngineOptions {
   readonly storage?: Storage;
   /** The datacenter label stamped on actors and runners. */
   readonly datacenter?: string;
-  /**
-   * Whether an actor is currently placed on a runner. The lifecycle answers this; without it
-   * any live actor of the runner's namespace may use KV.
-   */
-  readonly actorOnRunner?: (actorId: string, runnerId: string) => boolean;
   readonly runners?: RunnerEndpointOptions;
+  readonly lifecycle?: Partial<ActorLifecycleConfig>;
+  readonly gateway?: GatewayConfig;
 }
 
 /** The engine's HTTP server with its parts. */
@@ -38,6 +38,8 @@ export interface Engine {
   readonly catalog: Catalog;
   readonly runners: RunnerEndpoint;
   readonly kv: KvService;
+  readonly lifecycle: ActorLifecycle;
+  readonly gateway: Gateway;
   /** Closes every runner socket with `ws.going_away`, then the server, then the storage. */
   close(): Promise<void>;
 }
@@ -64,6 +66,23 @@ export function createEngine(options: EngineOptions = {}): Engine {
     const names = new Map([...connection.prepopulateActorNames].map(([name, v]) => [name, v.metadata]));
     catalog.registerActorNames(ns, names);
   });
+  // The lifecycle and the gateway need each other: start commands list the sockets the gateway
+  // holds for a sleeping actor, and the gateway waits on the lifecycle. The late binding below
+  // is safe because no start command is sent before `lifecycle.start()` at the end.
+  let gateway: Gateway | undefined;
+  const lifecycle = new ActorLifecycle({
+    storage,
+    catalog,
+    runners,
+    hibernatingRequests: (actorId) => gateway?.hibernatingRequests(actorId) ?? [],
+    ...(options.lifecycle ? { config: options.lifecycle } : {}),
+  });
+  gateway = new Gateway({
+    runners,
+    router: new LifecycleActorRouter(catalog, lifecycle),
+    ...(options.gateway ? { config: options.gateway } : {}),
+  });
+  const gw = gateway;
   const kv = new KvService({ storage, version: VERSION });
   runners.setKvHandler((connection, request) => {
     // As Rivet's engine does, a runner may only touch the KV of a live actor it hosts.
@@ -71,7 +90,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (stored === undefined || stored.actor.destroy_ts != null || stored.actor.namespace_id !== connection.namespace.id) {
       return { tag: "KvErrorResponse", val: { message: "actor does not exist" } };
     }
-    if (options.actorOnRunner !== undefined && !options.actorOnRunner(request.actorId, connection.runnerId)) {
+    if (lifecycle.state(request.actorId)?.runnerId !== connection.runnerId) {
       return { tag: "KvErrorResponse", val: { message: "actor does not belong to runner" } };
     }
     return kv.execute(request.actorId, request.data);
@@ -80,31 +99,42 @@ export function createEngine(options: EngineOptions = {}): Engine {
     catalog,
     version: VERSION,
     datacenter,
-    runners: { connections: () => runners.connections() },
+    runners: {
+      connections: () => runners.connections(),
+      actorCount: (runnerId) => lifecycle.actorCount(runnerId),
+    },
+    onActorCreated: (actorId) => lifecycle.actorCreated(actorId),
+    onActorDestroyed: (actorId) => lifecycle.actorDestroyed(actorId),
+    sleepActor: (actorId) => lifecycle.sleep(actorId),
   });
 
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? "/", "http://engine").pathname;
     if (req.method === "GET" && path === "/metadata") return sendJson(res, 200, engineMetadata(VERSION));
     if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok", runtime: "engine", version: VERSION });
-    void api(req, res).then((handled) => {
+    void (async () => (await gw.handleRequest(req, res)) || (await api(req, res)))().then((handled) => {
       if (!handled) {
         sendJson(res, 404, { group: "api", code: "not_found", message: `no route for ${req.method} ${path}`, metadata: null });
       }
     });
   });
   server.on("upgrade", (req, socket, head) => {
-    if (runners.handleUpgrade(req, socket, head)) return;
+    if (runners.handleUpgrade(req, socket, head) || gw.handleUpgrade(req, socket, head)) return;
     socket.on("error", () => {});
     socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
   });
+  lifecycle.start();
   return {
     server,
     storage,
     catalog,
     runners,
     kv,
+    lifecycle,
+    gateway: gw,
     async close() {
+      await gw.close();
+      lifecycle.close();
       await runners.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       storage.close();

@@ -283,7 +283,19 @@ describe("runner handshake", async () => {
     });
 
     const ns = t.engine.catalog.requireNamespace("default");
-    const actor = t.engine.catalog.createActor(ns, { name: "kv", key: null, input: null, runnerNameSelector: "test", crashPolicy: "sleep" });
+    // An actor that is not placed on this runner may not use KV through it.
+    const elsewhere = t.engine.catalog.createActor(ns, { name: "kv", key: null, input: null, runnerNameSelector: "other", crashPolicy: "sleep" });
+    socket.send(kvRequest(6, elsewhere.actor_id, { tag: "KvGetRequest", val: { keys: [bytes("a")] } }));
+    expect(await socket.nextV7()).toEqual({
+      tag: "ToClientKvResponse",
+      val: { requestId: 6, data: { tag: "KvErrorResponse", val: { message: "actor does not belong to runner" } } },
+    });
+
+    // The lifecycle places an actor of this runner's name here and sends its start command.
+    const actor = t.engine.catalog.createActor(ns, { name: "kv", key: null, input: null, runnerNameSelector: "raw-runner", crashPolicy: "sleep" });
+    t.engine.lifecycle.actorCreated(actor.actor_id);
+    const start = await socket.nextV7();
+    expect(start).toMatchObject({ tag: "ToClientCommands", val: [{ checkpoint: { actorId: actor.actor_id, generation: 0, index: 0n } }] });
     const put = { keys: [bytes("a1"), bytes("a2"), bytes("b1")], values: [bytes("x"), bytes("y"), bytes("z")] };
     socket.send(kvRequest(8, actor.actor_id, { tag: "KvPutRequest", val: put }));
     expect(await socket.nextV7()).toEqual({ tag: "ToClientKvResponse", val: { requestId: 8, data: { tag: "KvPutResponse", val: null } } });

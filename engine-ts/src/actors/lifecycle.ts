@@ -32,6 +32,11 @@ export interface ActorLifecycleOptions {
   readonly clock?: Clock;
   readonly config?: Partial<ActorLifecycleConfig>;
   readonly logger?: Logger;
+  /**
+   * The client WebSockets the gateway keeps open for a sleeping actor; each start command
+   * lists them so the runner restores them. Without it, start commands list none.
+   */
+  readonly hibernatingRequests?: (actorId: string) => runner.v7.HibernatingRequest[];
 }
 
 /** One generation of one actor on one runner. */
@@ -140,6 +145,7 @@ export class ActorLifecycle {
   private readonly runners: RunnerEndpoint;
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly hibernatingRequests: (actorId: string) => runner.v7.HibernatingRequest[];
 
   /** Connected runners (from `connected` until `disconnected`), by runner ID. */
   private readonly live = new Map<string, RunnerConnection>();
@@ -165,6 +171,7 @@ export class ActorLifecycle {
     this.runners = options.runners;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? defaultActorsLogger();
+    this.hibernatingRequests = options.hibernatingRequests ?? (() => []);
     this.events = new TypedEmitter(this.log);
     this.config = {
       ...DEFAULT_LIFECYCLE_CONFIG,
@@ -601,7 +608,7 @@ export class ActorLifecycle {
     }));
     const started = this.command(tx, work, next, {
       tag: "CommandStartActor",
-      val: { config: startConfig(stored), hibernatingRequests: [] },
+      val: { config: startConfig(stored), hibernatingRequests: this.hibernatingRequests(next.actorId) },
     });
     this.save(tx, work, before, started, reason);
   }

@@ -41,6 +41,7 @@ export function compileCodec(schema: SchemaFile, ast: Ast): string {
     if (/\bext\./.test(body.replace(extImport, ""))) throw new Error(`${schema.relPath} needs an ext module, which is not supported`);
     body = body.replace(`${extImport}\n`, "");
   }
+  body = rejectUnknownTags(body);
   if (body.includes("node:")) {
     throw new Error(`generated code for ${schema.relPath} still imports a node: module`);
   }
@@ -73,4 +74,31 @@ export function compileCodec(schema: SchemaFile, ast: Ast): string {
     rootFns,
     "",
   ].join("\n");
+}
+
+/**
+ * The tool's writers for enums and unions switch over the known values and do nothing for
+ * anything else, so a wrong value (a number where an enum string belongs, a misspelt union
+ * tag) would be encoded as no bytes at all and produce a corrupt message. Each such switch
+ * gets a default branch that raises `protocol.invalid_value` instead.
+ */
+export function rejectUnknownTags(code: string): string {
+  const writer = /^export function write(\w+)\(bc: bare\.ByteCursor, x: [^)]*\): void \{\n    switch \((x|x\.tag)\) \{\n/gm;
+  let out = "";
+  let last = 0;
+  let added = 0;
+  for (let m = writer.exec(code); m !== null; m = writer.exec(code)) {
+    const end = code.indexOf("\n    }\n}\n", m.index);
+    if (end < 0) throw new Error(`cannot find the end of write${m[1]}`);
+    const what = m[2] === "x" ? "value" : "union tag";
+    out += code.slice(last, end);
+    out += `\n        default: {\n            assert(false, "${m[1]}: unknown ${what}")\n        }`;
+    last = end;
+    added++;
+  }
+  out += code.slice(last);
+  if (added > 0 && !out.includes("import { assert } from")) {
+    out = out.replace('import * as bare from "@bare-ts/lib"', `import { assert } from "${RUNTIME}/assert.js"\nimport * as bare from "@bare-ts/lib"`);
+  }
+  return out;
 }

@@ -142,3 +142,29 @@ describe("decoded values never alias memory outside the message", () => {
     expect(Array.from(new Uint8Array(key))).toEqual([1, 2, 3]);
   });
 });
+
+describe("encoders refuse values outside their types", () => {
+  const r7 = codecModules.runner[7];
+  it("an unknown union tag", () => {
+    const bad = { tag: "ToServerNonsense", val: null } as unknown as Parameters<typeof r7.encodeToServer>[0];
+    expect(() => r7.encodeToServer(bad)).toThrow(expect.objectContaining({ group: "protocol", code: "invalid_value" }));
+  });
+  it("an enum value that is not one of its members", () => {
+    const stopped = {
+      tag: "ToServerEvents",
+      val: [
+        {
+          checkpoint: { actorId: "a", generation: 0, index: 0n },
+          // The runner's StopCode is a string enum; a number such as 1 must not slip through.
+          inner: { tag: "EventActorStateUpdate", val: { state: { tag: "ActorStateStopped", val: { code: 1, message: null } } } },
+        },
+      ],
+    } as unknown as Parameters<typeof r7.encodeToServer>[0];
+    expect(() => r7.encodeToServer(stopped)).toThrow(/StopCode: unknown value/);
+  });
+  it("an unknown tag in a client message", () => {
+    const c4 = codecModules.client[4];
+    const bad = { body: { tag: "Nope", val: null } } as unknown as Parameters<typeof c4.encodeToClient>[0];
+    expect(() => c4.encodeToClient(bad)).toThrow(expect.objectContaining({ code: "invalid_value" }));
+  });
+});

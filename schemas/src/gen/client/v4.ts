@@ -3,6 +3,7 @@
 // Do not edit by hand: change the schema (as a new version) and run `npm run codegen`.
 /* eslint-disable */
 import { type DecodeOptions, decodeRoot, encodeRoot } from "../../runtime/root-codec.js"
+import { assert } from "../../runtime/assert.js"
 import * as bare from "@bare-ts/lib"
 
 export type u64 = bigint
@@ -219,6 +220,9 @@ export function writeToClientBody(bc: bare.ByteCursor, x: ToClientBody): void {
             writeEvent(bc, x.val)
             break
         }
+        default: {
+            assert(false, "ToClientBody: unknown union tag")
+        }
     }
 }
 
@@ -303,6 +307,9 @@ export function writeToServerBody(bc: bare.ByteCursor, x: ToServerBody): void {
             bare.writeU8(bc, 1)
             writeSubscriptionRequest(bc, x.val)
             break
+        }
+        default: {
+            assert(false, "ToServerBody: unknown union tag")
         }
     }
 }

@@ -180,6 +180,9 @@ export function writeKvListQuery(bc: bare.ByteCursor, x: KvListQuery): void {
             writeKvListPrefixQuery(bc, x.val)
             break
         }
+        default: {
+            assert(false, "KvListQuery: unknown union tag")
+        }
     }
 }
 
@@ -446,6 +449,9 @@ export function writeKvRequestData(bc: bare.ByteCursor, x: KvRequestData): void 
             bare.writeU8(bc, 4)
             break
         }
+        default: {
+            assert(false, "KvRequestData: unknown union tag")
+        }
     }
 }
 
@@ -509,6 +515,9 @@ export function writeKvResponseData(bc: bare.ByteCursor, x: KvResponseData): voi
             bare.writeU8(bc, 5)
             break
         }
+        default: {
+            assert(false, "KvResponseData: unknown union tag")
+        }
     }
 }
 
@@ -541,6 +550,9 @@ export function writeStopCode(bc: bare.ByteCursor, x: StopCode): void {
         case StopCode.Error: {
             bare.writeU8(bc, 1)
             break
+        }
+        default: {
+            assert(false, "StopCode: unknown value")
         }
     }
 }
@@ -640,6 +652,9 @@ export function writeActorIntent(bc: bare.ByteCursor, x: ActorIntent): void {
             bare.writeU8(bc, 1)
             break
         }
+        default: {
+            assert(false, "ActorIntent: unknown union tag")
+        }
     }
 }
 
@@ -691,6 +706,9 @@ export function writeActorState(bc: bare.ByteCursor, x: ActorState): void {
             bare.writeU8(bc, 1)
             writeActorStateStopped(bc, x.val)
             break
+        }
+        default: {
+            assert(false, "ActorState: unknown union tag")
         }
     }
 }
@@ -808,6 +826,9 @@ export function writeEvent(bc: bare.ByteCursor, x: Event): void {
             writeEventActorSetAlarm(bc, x.val)
             break
         }
+        default: {
+            assert(false, "Event: unknown union tag")
+        }
     }
 }
 
@@ -898,6 +919,9 @@ export function writeCommand(bc: bare.ByteCursor, x: Command): void {
             bare.writeU8(bc, 1)
             writeCommandStopActor(bc, x.val)
             break
+        }
+        default: {
+            assert(false, "Command: unknown union tag")
         }
     }
 }
@@ -1212,6 +1236,9 @@ export function writeToServerTunnelMessageKind(bc: bare.ByteCursor, x: ToServerT
             writeToServerWebSocketClose(bc, x.val)
             break
         }
+        default: {
+            assert(false, "ToServerTunnelMessageKind: unknown union tag")
+        }
     }
 }
 
@@ -1303,6 +1330,9 @@ export function writeToClientTunnelMessageKind(bc: bare.ByteCursor, x: ToClientT
             bare.writeU8(bc, 6)
             writeToClientWebSocketClose(bc, x.val)
             break
+        }
+        default: {
+            assert(false, "ToClientTunnelMessageKind: unknown union tag")
         }
     }
 }
@@ -1552,6 +1582,9 @@ export function writeToServer(bc: bare.ByteCursor, x: ToServer): void {
             writeToServerTunnelMessage(bc, x.val)
             break
         }
+        default: {
+            assert(false, "ToServer: unknown union tag")
+        }
     }
 }
 
@@ -1708,6 +1741,9 @@ export function writeToClient(bc: bare.ByteCursor, x: ToClient): void {
             writeToClientTunnelMessage(bc, x.val)
             break
         }
+        default: {
+            assert(false, "ToClient: unknown union tag")
+        }
     }
 }
 
@@ -1761,6 +1797,9 @@ export function writeToServerlessServer(bc: bare.ByteCursor, x: ToServerlessServ
             bare.writeU8(bc, 0)
             writeToServerlessServerInit(bc, x.val)
             break
+        }
+        default: {
+            assert(false, "ToServerlessServer: unknown union tag")
         }
     }
 }

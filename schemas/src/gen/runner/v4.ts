@@ -196,6 +196,9 @@ export function writeKvListQuery(bc: bare.ByteCursor, x: KvListQuery): void {
             writeKvListPrefixQuery(bc, x.val)
             break
         }
+        default: {
+            assert(false, "KvListQuery: unknown union tag")
+        }
     }
 }
 
@@ -462,6 +465,9 @@ export function writeKvRequestData(bc: bare.ByteCursor, x: KvRequestData): void 
             bare.writeU8(bc, 4)
             break
         }
+        default: {
+            assert(false, "KvRequestData: unknown union tag")
+        }
     }
 }
 
@@ -525,6 +531,9 @@ export function writeKvResponseData(bc: bare.ByteCursor, x: KvResponseData): voi
             bare.writeU8(bc, 5)
             break
         }
+        default: {
+            assert(false, "KvResponseData: unknown union tag")
+        }
     }
 }
 
@@ -557,6 +566,9 @@ export function writeStopCode(bc: bare.ByteCursor, x: StopCode): void {
         case StopCode.Error: {
             bare.writeU8(bc, 1)
             break
+        }
+        default: {
+            assert(false, "StopCode: unknown value")
         }
     }
 }
@@ -677,6 +689,9 @@ export function writeActorIntent(bc: bare.ByteCursor, x: ActorIntent): void {
             bare.writeU8(bc, 1)
             break
         }
+        default: {
+            assert(false, "ActorIntent: unknown union tag")
+        }
     }
 }
 
@@ -728,6 +743,9 @@ export function writeActorState(bc: bare.ByteCursor, x: ActorState): void {
             bare.writeU8(bc, 1)
             writeActorStateStopped(bc, x.val)
             break
+        }
+        default: {
+            assert(false, "ActorState: unknown union tag")
         }
     }
 }
@@ -844,6 +862,9 @@ export function writeEvent(bc: bare.ByteCursor, x: Event): void {
             bare.writeU8(bc, 2)
             writeEventActorSetAlarm(bc, x.val)
             break
+        }
+        default: {
+            assert(false, "Event: unknown union tag")
         }
     }
 }
@@ -969,6 +990,9 @@ export function writeCommand(bc: bare.ByteCursor, x: Command): void {
             writeCommandStopActor(bc, x.val)
             break
         }
+        default: {
+            assert(false, "Command: unknown union tag")
+        }
     }
 }
 
@@ -1022,6 +1046,9 @@ export function writeActorCommandKeyData(bc: bare.ByteCursor, x: ActorCommandKey
             bare.writeU8(bc, 1)
             writeCommandStopActor(bc, x.val)
             break
+        }
+        default: {
+            assert(false, "ActorCommandKeyData: unknown union tag")
         }
     }
 }
@@ -1371,6 +1398,9 @@ export function writeToServerTunnelMessageKind(bc: bare.ByteCursor, x: ToServerT
             writeToServerWebSocketClose(bc, x.val)
             break
         }
+        default: {
+            assert(false, "ToServerTunnelMessageKind: unknown union tag")
+        }
     }
 }
 
@@ -1452,6 +1482,9 @@ export function writeToClientTunnelMessageKind(bc: bare.ByteCursor, x: ToClientT
             bare.writeU8(bc, 5)
             writeToClientWebSocketClose(bc, x.val)
             break
+        }
+        default: {
+            assert(false, "ToClientTunnelMessageKind: unknown union tag")
         }
     }
 }
@@ -1707,6 +1740,9 @@ export function writeToServer(bc: bare.ByteCursor, x: ToServer): void {
             writeToServerTunnelMessage(bc, x.val)
             break
         }
+        default: {
+            assert(false, "ToServer: unknown union tag")
+        }
     }
 }
 
@@ -1873,6 +1909,9 @@ export function writeToClient(bc: bare.ByteCursor, x: ToClient): void {
             writeToClientPing(bc, x.val)
             break
         }
+        default: {
+            assert(false, "ToClient: unknown union tag")
+        }
     }
 }
 
@@ -1952,6 +1991,9 @@ export function writeToRunner(bc: bare.ByteCursor, x: ToRunner): void {
             writeToClientTunnelMessage(bc, x.val)
             break
         }
+        default: {
+            assert(false, "ToRunner: unknown union tag")
+        }
     }
 }
 
@@ -2003,6 +2045,9 @@ export function writeToGateway(bc: bare.ByteCursor, x: ToGateway): void {
             writeToServerTunnelMessage(bc, x.val)
             break
         }
+        default: {
+            assert(false, "ToGateway: unknown union tag")
+        }
     }
 }
 
@@ -2045,6 +2090,9 @@ export function writeToServerlessServer(bc: bare.ByteCursor, x: ToServerlessServ
             bare.writeU8(bc, 0)
             writeToServerlessServerInit(bc, x.val)
             break
+        }
+        default: {
+            assert(false, "ToServerlessServer: unknown union tag")
         }
     }
 }

@@ -7,7 +7,11 @@ import { SqliteStorage } from "./storage/sqlite.js";
 
 const options = parseServerOptions(process.argv.slice(2), process.env);
 mkdirSync(options.dataDir, { recursive: true });
-const engine = createEngine({ storage: SqliteStorage.open(join(options.dataDir, "engine.db")) });
+const engine = createEngine({
+  storage: SqliteStorage.open(join(options.dataDir, "engine.db")),
+  // The lifecycle takes its lost threshold from what the endpoint announces to runners.
+  ...(options.runnerLostThresholdMs !== undefined ? { runners: { runnerLostThresholdMs: options.runnerLostThresholdMs } } : {}),
+});
 const address = await listen(engine.server, options);
 // One line that says where we are, also used by tests to learn a random port.
 console.log(

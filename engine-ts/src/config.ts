@@ -4,11 +4,18 @@ import type { ServerOptions } from "./server.js";
 export interface EngineCliOptions extends ServerOptions {
   /** Folder of the embedded database; `--data-dir` or `ACTORWIRE_DATA_DIR`, default `.actorwire/data`. */
   readonly dataDir: string;
+  /**
+   * How long a disconnected runner may stay away before its actors are rescheduled, also
+   * announced to runners in `ToClientInit`; `--runner-lost-threshold-ms` or
+   * `ACTORWIRE_RUNNER_LOST_THRESHOLD_MS`, default Rivet's 15000. Tests shorten it.
+   */
+  readonly runnerLostThresholdMs?: number;
 }
 
 /**
- * Reads `--host`/`--port`/`--data-dir` flags, then `ACTORWIRE_HOST`/`ACTORWIRE_PORT`/
- * `ACTORWIRE_DATA_DIR`, then the defaults 127.0.0.1, 6420 and `.actorwire/data`.
+ * Reads `--host`/`--port`/`--data-dir`/`--runner-lost-threshold-ms` flags, then
+ * `ACTORWIRE_HOST`/`ACTORWIRE_PORT`/`ACTORWIRE_DATA_DIR`/`ACTORWIRE_RUNNER_LOST_THRESHOLD_MS`,
+ * then the defaults 127.0.0.1, 6420, `.actorwire/data` and (left to the engine) 15000.
  */
 export function parseServerOptions(argv: readonly string[], env: NodeJS.ProcessEnv): EngineCliOptions {
   const flag = (name: string): string | undefined => {
@@ -20,5 +27,11 @@ export function parseServerOptions(argv: readonly string[], env: NodeJS.ProcessE
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${portText}"`);
   const dataDir = flag("data-dir") ?? env.ACTORWIRE_DATA_DIR ?? ".actorwire/data";
-  return { host, port, dataDir };
+  const lostText = flag("runner-lost-threshold-ms") ?? env.ACTORWIRE_RUNNER_LOST_THRESHOLD_MS;
+  if (lostText === undefined) return { host, port, dataDir };
+  const runnerLostThresholdMs = Number(lostText);
+  if (!Number.isInteger(runnerLostThresholdMs) || runnerLostThresholdMs <= 0) {
+    throw new Error(`--runner-lost-threshold-ms must be a positive integer, got "${lostText}"`);
+  }
+  return { host, port, dataDir, runnerLostThresholdMs };
 }

@@ -27,6 +27,8 @@ export interface EngineOptions {
   /** The datacenter label stamped on actors and runners. */
   readonly datacenter?: string;
   readonly runners?: RunnerEndpointOptions;
+  /** When set, the public API requires this token (Rivet's `auth.admin_token`). */
+  readonly adminToken?: string;
   readonly lifecycle?: Partial<ActorLifecycleConfig>;
   readonly gateway?: GatewayConfig;
 }
@@ -106,6 +108,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     onActorCreated: (actorId) => lifecycle.actorCreated(actorId),
     onActorDestroyed: (actorId) => lifecycle.actorDestroyed(actorId),
     sleepActor: (actorId) => lifecycle.sleep(actorId),
+    ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
   });
 
   const server = createServer((req, res) => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ActorCreateInput, Catalog } from "../catalog/catalog.js";
 import type { CrashPolicy } from "../catalog/records.js";
+import { requireAdminToken } from "../auth.js";
 import { EngineError } from "../errors.js";
 import { BodyReader, readJsonObject } from "./body.js";
 import { openApiDocument } from "./openapi.js";
@@ -23,6 +24,8 @@ export interface ApiContext {
   readonly sleepActor?: (actorId: string) => void;
   /** Live runners, for `GET /runners` and `GET /runners/names`. */
   readonly runners?: RunnerDirectory;
+  /** When set, every API route needs this token (`Authorization: Bearer` or `x-rivet-token`). */
+  readonly adminToken?: string;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -43,6 +46,7 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
     const route = matchRoute(method, path);
     if (route === undefined) return false;
     try {
+      if (ctx.adminToken !== undefined) requireAdminToken(req, ctx.adminToken);
       send(res, 200, await route(ctx, url, req));
     } catch (thrown) {
       const error = EngineError.from(thrown);

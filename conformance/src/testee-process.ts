@@ -108,6 +108,8 @@ export class TesteeProcess {
 
   /** Ends stdin, lets the testee exit on its own for a moment, then kills it. */
   async close(graceMs = 2000): Promise<void> {
+    // A child that never started may never emit "close".
+    if (this.child.pid === undefined) return;
     if (this.failure === undefined) this.child.stdin!.end();
     const timer = setTimeout(() => this.kill(), graceMs);
     await this.closed;

@@ -425,6 +425,36 @@ describe("runner loss and draining", () => {
     await back.expectNo("ToClientCommands", 0);
   });
 
+  it("a wait for a running actor whose runner is away ends when that runner is back", async () => {
+    const h = await harness();
+    const a = await connect(h, { key: "away" });
+    const id = await runningActor(h, a);
+    await a.close();
+    await eventually(() => (h.runners.connection(a.runnerId) === undefined ? true : undefined));
+    let settled = false;
+    const waiting = h.lifecycle.waitReady(id, { timeoutMs: 10_000 }).finally(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(settled).toBe(false);
+    const back = await connect(h, { key: "away" });
+    expect(await waiting).toEqual({ runnerId: back.runnerId, generation: 0 });
+    expect(back.runnerId).toBe(a.runnerId);
+  });
+
+  it("a wait for a running actor whose runner is lost ends when the actor runs elsewhere", async () => {
+    const h = await harness();
+    const a = await connect(h, { key: "gone" });
+    const id = await runningActor(h, a);
+    const b = await connect(h);
+    await a.close();
+    await eventually(() => (h.runners.connection(a.runnerId) === undefined ? true : undefined));
+    const waiting = h.lifecycle.waitReady(id, { timeoutMs: 10_000 });
+    await expectCommand(b, id, 1, 0, "CommandStartActor");
+    b.running(id, 1);
+    expect(await waiting).toEqual({ runnerId: b.runnerId, generation: 1 });
+  });
+
   it("a lost runner's actors are rescheduled on another runner in a new generation", async () => {
     const h = await harness();
     const stops = stoppedEvents(h);

@@ -347,7 +347,9 @@ export class ActorLifecycle {
       if (rec === undefined) throw actorNotFound(actorId);
       switch (rec.phase) {
         case "running":
-          ready = { actorId, generation: rec.generation, runnerId: rec.runnerId as string };
+          // A runner that is away (reconnecting, or not back yet after an engine restart)
+          // cannot be reached: wait until it is back, or is lost and the actor runs elsewhere.
+          if (this.live.has(rec.runnerId as string)) ready = { actorId, generation: rec.generation, runnerId: rec.runnerId as string };
           return;
         case "sleeping":
           return this.place(tx, work, { ...rec, wake: false }, undefined, "woken by a request");
@@ -425,9 +427,16 @@ export class ActorLifecycle {
   }
 
   private onConnected(connection: RunnerConnection): void {
+    const { runnerId } = connection;
     // The runner is back before it was given up on: it keeps its actors.
-    this.cancelLostTimer(connection.runnerId);
-    this.live.set(connection.runnerId, connection);
+    this.cancelLostTimer(runnerId);
+    this.live.set(runnerId, connection);
+    // Callers that waited for this runner to come back can reach its running actors again.
+    for (const actorId of this.slots.get(runnerId) ?? []) {
+      if (!this.waiters.has(actorId)) continue;
+      const rec = this.read(this.storage, actorId);
+      if (rec?.phase === "running" && rec.runnerId === runnerId) this.waiters.resolve(actorId, { runnerId, generation: rec.generation });
+    }
     this.placePending();
   }
 

@@ -49,6 +49,11 @@ export class ReadyWaiters {
     });
   }
 
+  /** Whether anyone waits for this actor. */
+  has(actorId: string): boolean {
+    return this.byActor.has(actorId);
+  }
+
   /** Resolves every wait for this actor. */
   resolve(actorId: string, placement: ReadyPlacement): void {
     for (const w of [...(this.byActor.get(actorId) ?? [])]) w.resolve(placement);

@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EngineProcess } from "./support/engine-process.js";
+import { RunnerProcess } from "./support/runner-process.js";
+
+// The engine issue's end-to-end matrix: a runner process killed with SIGKILL. Two processes of
+// Rivet's runner share one runner name; the one hosting the actor dies without a word, and
+// once the engine's lost threshold (shortened through ACTORWIRE_RUNNER_LOST_THRESHOLD_MS) has
+// passed, the actor runs on the other one in a new generation with its KV intact.
+
+const NAME = "killable";
+const LOST_THRESHOLD_MS = 1500;
+let engine: EngineProcess;
+const runners: RunnerProcess[] = [];
+
+beforeAll(async () => {
+  engine = await EngineProcess.start({ runnerLostThresholdMs: LOST_THRESHOLD_MS });
+  runners.push(...(await Promise.all([RunnerProcess.start({ endpoint: engine.base, name: NAME }), RunnerProcess.start({ endpoint: engine.base, name: NAME })])));
+});
+
+afterAll(async () => {
+  for (const r of runners) await r.kill();
+  await engine?.close();
+});
+
+async function send(actorId: string, path: string, body?: object): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(engine.gatewayUrl(actorId, path), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body ?? {}),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+async function post(actorId: string, path: string, body?: object): Promise<Record<string, unknown>> {
+  const res = await send(actorId, path, body);
+  expect(res.status, `${path} answered ${res.status}: ${JSON.stringify(res.body)}`).toBe(200);
+  return res.body;
+}
+
+describe("a runner killed with SIGKILL", () => {
+  it("has its actor rescheduled on the other runner of the same name, in a new generation, with its KV", async () => {
+    const actorId = await engine.createActor({ key: "survivor", runnerName: NAME });
+    const host = await Promise.any(runners.map((r) => r.actorStart(actorId, 0).then(() => r)));
+    const other = runners.find((r) => r !== host) as RunnerProcess;
+    expect(host.runnerId).not.toBe(other.runnerId);
+
+    expect(await post(actorId, "/request/count")).toEqual({ count: 1, generation: 0, runnerId: host.runnerId });
+    expect(await post(actorId, "/request/count")).toMatchObject({ count: 2 });
+    await post(actorId, "/request/kv/put", { entries: [["state/a", "alpha"], ["state/b", "beta"]] });
+
+    const from = engine.lines.mark;
+    await host.kill();
+    // A request sent while the engine still waits for the dead runner to come back waits for
+    // the actor to be ready again, wherever that is.
+    const early = send(actorId, "/request/kv/get", { keys: ["state/a"] });
+    const lost = await engine.lines.wait("the runner to be given up on", (l) => l.msg === "runner lost; its actors are rescheduled", { from });
+    expect(lost).toMatchObject({ runnerId: host.runnerId, actors: 1 });
+    const moved = await engine.transition(actorId, "starting", { from, generation: 1 });
+    expect(moved).toMatchObject({ runnerId: other.runnerId, reason: "runner lost; rescheduled" });
+    await other.actorStart(actorId, 1);
+    expect(await early).toEqual({ status: 200, body: { values: ["alpha"] } });
+
+    // Read through the gateway, from the new runner.
+    expect(await post(actorId, "/request/count")).toEqual({ count: 3, generation: 1, runnerId: other.runnerId });
+    expect(await post(actorId, "/request/kv/list", { mode: "prefix", prefix: "state/" })).toEqual({
+      entries: [
+        ["state/a", "alpha"],
+        ["state/b", "beta"],
+      ],
+    });
+    expect(other.all("actorStart").filter((e) => e.actorId === actorId).map((e) => e.generation)).toEqual([1]);
+  });
+});

@@ -2,7 +2,8 @@ import { runner } from "@actorwire/protocol";
 import { WebSocket } from "ws";
 
 type ToClient = runner.v7.ToClient;
-type ValOf<T extends ToClient["tag"]> = Extract<ToClient, { tag: T }>["val"];
+/** The payload of each engine-to-runner message, by tag. */
+type ValOf = { [M in ToClient as M["tag"]]: M["val"] };
 
 export interface RawRunnerOptions {
   /** The runner name (pool) actors are created for. */
@@ -63,11 +64,11 @@ export class RawRunner {
   }
 
   /** The next queued message with this tag; others stay queued. */
-  async take<T extends ToClient["tag"]>(tag: T, timeoutMs = 15_000): Promise<ValOf<T>> {
+  async take<T extends ToClient["tag"]>(tag: T, timeoutMs = 15_000): Promise<ValOf[T]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.inbox.findIndex((m) => m.tag === tag);
-      if (i >= 0) return (this.inbox.splice(i, 1)[0] as Extract<ToClient, { tag: T }>).val;
+      if (i >= 0) return (this.inbox.splice(i, 1)[0] as ToClient).val as ValOf[T];
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no ${tag} within ${timeoutMs} ms (queued: ${this.inbox.map((m) => m.tag).join(", ") || "nothing"})`);
       await new Promise<void>((resolve) => {

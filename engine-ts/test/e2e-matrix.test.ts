@@ -153,6 +153,12 @@ describe("WebSockets through the gateway", () => {
     expect(binary.binary).toBe(true);
     expect(binary.data.equals(payload)).toBe(true);
 
+    const large = randomBytes(4 * MiB);
+    ws.send(large);
+    const echoedLarge = await nextMessage();
+    expect(echoedLarge.binary).toBe(true);
+    expect(echoedLarge.data.equals(large)).toBe(true);
+
     // Order is kept across many frames of both kinds.
     for (let i = 0; i < 20; i++) ws.send(i % 2 === 0 ? `t${i}` : Buffer.from([i, i, i]));
     for (let i = 0; i < 20; i++) {
@@ -309,6 +315,39 @@ describe("sleep and wake", () => {
     expect(await count(actorId)).toMatchObject({ count: 3, generation: 1 });
     await runner.actorStart(actorId, 1);
     expect(runner.all("actorStart").filter((e) => e.actorId === actorId).map((e) => e.generation)).toEqual([0, 1]);
+  });
+
+  it("wakes a sleeping actor once for many concurrent requests", async () => {
+    const actorId = await startedActor("sleepy-many");
+    const from = engine.lines.mark;
+    expect((await fetch(engine.gatewayUrl(actorId, "/request/sleep"), { method: "POST" })).status).toBe(200);
+    await engine.transition(actorId, "sleeping", { from });
+
+    const bodies = Array.from({ length: 20 }, (_, i) => `request ${i}`);
+    const answers = await Promise.all(
+      bodies.map(async (body) => {
+        const res = await fetch(engine.gatewayUrl(actorId, "/request/echo"), { method: "POST", body });
+        return [res.status, await res.text()];
+      }),
+    );
+    expect(answers).toEqual(bodies.map((b) => [200, b]));
+    expect(runner.all("actorStart").filter((e) => e.actorId === actorId).map((e) => e.generation)).toEqual([0, 1]);
+  });
+
+  it("wakes a sleeping actor for a WebSocket", async () => {
+    const actorId = await startedActor("sleepy-ws");
+    const from = engine.lines.mark;
+    expect((await fetch(engine.gatewayUrl(actorId, "/request/sleep"), { method: "POST" })).status).toBe(200);
+    await engine.transition(actorId, "sleeping", { from });
+
+    const ws = new WebSocket(engine.websocketUrl(actorId, "/ws/wake"), ["rivet"]);
+    const reply = new Promise<string>((resolve) => ws.once("message", (data: Buffer) => resolve(data.toString())));
+    await once(ws, "open");
+    await runner.actorStart(actorId, 1);
+    ws.send("awake?");
+    expect(await reply).toBe("awake?");
+    ws.close(1000, "done");
+    await once(ws, "close");
   });
 
   it("wakes a sleeping actor at its alarm, without any request", async () => {

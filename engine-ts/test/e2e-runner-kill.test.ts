@@ -1,4 +1,6 @@
+import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { EngineProcess } from "./support/engine-process.js";
 import { RunnerProcess } from "./support/runner-process.js";
 
@@ -48,8 +50,15 @@ describe("a runner killed with SIGKILL", () => {
     expect(await post(actorId, "/request/count")).toMatchObject({ count: 2 });
     await post(actorId, "/request/kv/put", { entries: [["state/a", "alpha"], ["state/b", "beta"]] });
 
+    // A client WebSocket to the actor on the runner about to die.
+    const ws = new WebSocket(engine.websocketUrl(actorId, "/ws/before"), ["rivet"]);
+    const wsClosed = new Promise<[number, string]>((resolve) => ws.once("close", (code, reason) => resolve([code, reason.toString()])));
+    await once(ws, "open");
+
     const from = engine.lines.mark;
     await host.kill();
+    // The socket cannot outlive its runner: frames sent meanwhile would be lost.
+    expect(await wsClosed).toEqual([1000, "actor.stopped"]);
     // A request sent while the engine still waits for the dead runner to come back waits for
     // the actor to be ready again, wherever that is.
     const early = send(actorId, "/request/kv/get", { keys: ["state/a"] });
@@ -68,6 +77,14 @@ describe("a runner killed with SIGKILL", () => {
         ["state/b", "beta"],
       ],
     });
+    const again = new WebSocket(engine.websocketUrl(actorId, "/ws/after"), ["rivet"]);
+    const echoed = new Promise<string>((resolve) => again.once("message", (data: Buffer) => resolve(data.toString())));
+    await once(again, "open");
+    again.send("still there?");
+    expect(await echoed).toBe("still there?");
+    again.close();
+    await other.next("wsClose", (e) => e.actorId === actorId && e.path === "/ws/after");
+
     expect(other.all("actorStart").filter((e) => e.actorId === actorId).map((e) => e.generation)).toEqual([1]);
   });
 });

@@ -40,8 +40,10 @@ async function post(actorId: string, path: string, body?: object): Promise<Recor
 }
 
 describe("a runner killed with SIGKILL", () => {
+  let actorId: string;
+
   it("has its actor rescheduled on the other runner of the same name, in a new generation, with its KV", async () => {
-    const actorId = await engine.createActor({ key: "survivor", runnerName: NAME });
+    actorId = await engine.createActor({ key: "survivor", runnerName: NAME });
     const host = await Promise.any(runners.map((r) => r.actorStart(actorId, 0).then(() => r)));
     const other = runners.find((r) => r !== host) as RunnerProcess;
     expect(host.runnerId).not.toBe(other.runnerId);
@@ -86,5 +88,23 @@ describe("a runner killed with SIGKILL", () => {
     await other.next("wsClose", (e) => e.actorId === actorId && e.path === "/ws/after");
 
     expect(other.all("actorStart").filter((e) => e.actorId === actorId).map((e) => e.generation)).toEqual([1]);
+  });
+
+  it("is also given up on when it dies while the engine is down, once the restarted engine's lost threshold passes", async () => {
+    const host = runners.find((r) => r.running) as RunnerProcess;
+    const spare = await RunnerProcess.start({ endpoint: engine.base, name: NAME });
+    runners.push(spare);
+    expect(await post(actorId, "/request/count")).toEqual({ count: 4, generation: 1, runnerId: host.runnerId });
+
+    await engine.kill();
+    await host.kill();
+    const from = engine.lines.mark;
+    await engine.restart();
+    // Nothing but storage tells the restarted engine where the actor ran.
+    const moved = await engine.transition(actorId, "starting", { from, generation: 2, timeoutMs: 30_000 });
+    expect(moved.runnerId).toBe(spare.runnerId);
+    await spare.actorStart(actorId, 2);
+    expect(await post(actorId, "/request/count")).toEqual({ count: 5, generation: 2, runnerId: spare.runnerId });
+    expect(await post(actorId, "/request/kv/get", { keys: ["state/a", "state/b"] })).toEqual({ values: ["alpha", "beta"] });
   });
 });

@@ -9,6 +9,7 @@ const options = parseServerOptions(process.argv.slice(2), process.env);
 mkdirSync(options.dataDir, { recursive: true });
 const engine = createEngine({
   storage: SqliteStorage.open(join(options.dataDir, "engine.db")),
+  ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
   // The lifecycle takes its lost threshold from what the endpoint announces to runners.
   ...(options.runnerLostThresholdMs !== undefined ? { runners: { runnerLostThresholdMs: options.runnerLostThresholdMs } } : {}),
 });

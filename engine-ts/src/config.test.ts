@@ -1,20 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { parseServerOptions } from "./config.js";
 
-describe("parseServerOptions", () => {
-  it("leaves the runner lost threshold to the engine unless told", () => {
+describe("engine command line", () => {
+  it("has Rivet's defaults", () => {
     expect(parseServerOptions([], {})).toEqual({ host: "127.0.0.1", port: 6420, dataDir: ".actorwire/data" });
   });
 
-  it("reads the runner lost threshold from the flag before the environment", () => {
-    expect(parseServerOptions(["--runner-lost-threshold-ms", "2000"], {}).runnerLostThresholdMs).toBe(2000);
-    expect(parseServerOptions(["--runner-lost-threshold-ms=1500"], { ACTORWIRE_RUNNER_LOST_THRESHOLD_MS: "9" }).runnerLostThresholdMs).toBe(1500);
-    expect(parseServerOptions([], { ACTORWIRE_RUNNER_LOST_THRESHOLD_MS: "3000" }).runnerLostThresholdMs).toBe(3000);
+  it("reads flags before the environment", () => {
+    const env = { ACTORWIRE_PORT: "7000", ACTORWIRE_ADMIN_TOKEN: "from-env", ACTORWIRE_DATA_DIR: "/env" };
+    expect(parseServerOptions(["--port", "7100", "--admin-token=flag", "--runner-lost-threshold-ms", "500"], env)).toEqual({
+      host: "127.0.0.1",
+      port: 7100,
+      dataDir: "/env",
+      adminToken: "flag",
+      runnerLostThresholdMs: 500,
+    });
   });
 
-  it("refuses a threshold that is not a positive integer", () => {
-    for (const bad of ["0", "-5", "1.5", "soon"]) {
-      expect(() => parseServerOptions([], { ACTORWIRE_RUNNER_LOST_THRESHOLD_MS: bad })).toThrow(/runner-lost-threshold-ms/);
-    }
+  it("refuses a bad port or threshold with a clear message", () => {
+    expect(() => parseServerOptions(["--port", "70000"], {})).toThrow(/--port must be 0-65535/);
+    expect(() => parseServerOptions(["--runner-lost-threshold-ms", "-1"], {})).toThrow(/positive integer/);
   });
 });

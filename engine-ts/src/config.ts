@@ -10,6 +10,11 @@ export interface EngineCliOptions extends ServerOptions {
    * `ACTORWIRE_RUNNER_LOST_THRESHOLD_MS`, default Rivet's 15000. Tests shorten it.
    */
   readonly runnerLostThresholdMs?: number;
+  /**
+   * The admin token the public API requires (`Authorization: Bearer`); `--admin-token` or
+   * `ACTORWIRE_ADMIN_TOKEN`. Without it the API is open, as a self-hosted Rivet engine is.
+   */
+  readonly adminToken?: string;
 }
 
 /**
@@ -27,11 +32,13 @@ export function parseServerOptions(argv: readonly string[], env: NodeJS.ProcessE
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${portText}"`);
   const dataDir = flag("data-dir") ?? env.ACTORWIRE_DATA_DIR ?? ".actorwire/data";
+  const adminToken = flag("admin-token") ?? env.ACTORWIRE_ADMIN_TOKEN;
+  const base = { host, port, dataDir, ...(adminToken !== undefined && adminToken.length > 0 ? { adminToken } : {}) };
   const lostText = flag("runner-lost-threshold-ms") ?? env.ACTORWIRE_RUNNER_LOST_THRESHOLD_MS;
-  if (lostText === undefined) return { host, port, dataDir };
+  if (lostText === undefined) return base;
   const runnerLostThresholdMs = Number(lostText);
   if (!Number.isInteger(runnerLostThresholdMs) || runnerLostThresholdMs <= 0) {
     throw new Error(`--runner-lost-threshold-ms must be a positive integer, got "${lostText}"`);
   }
-  return { host, port, dataDir, runnerLostThresholdMs };
+  return { ...base, runnerLostThresholdMs };
 }

@@ -77,7 +77,7 @@ describe("the engine killed with SIGKILL and restarted", () => {
 
     // Two sleeping actors: one whose alarm comes due while the engine is down, one whose
     // alarm is due later.
-    const [overdue, later] = await Promise.all([sleepingWithAlarm("overdue", 1500), sleepingWithAlarm("later", 5000)]);
+    const [overdue, later] = await Promise.all([sleepingWithAlarm("overdue", 2000), sleepingWithAlarm("later", 5000)]);
 
     const beforeKill = engine.lines.mark;
     let early: Promise<{ status: number; body: Record<string, unknown> }> | undefined;

@@ -358,12 +358,13 @@ describe("sleep and wake", () => {
     const res = await fetch(engine.gatewayUrl(actorId, "/request/alarm?in=1000&sleep=1"), { method: "POST" });
     expect(res.status).toBe(200);
     await runner.actorStop(actorId, 0);
-    await engine.transition(actorId, "sleeping", { from });
 
-    // No request goes to the actor until Rivet's runner has started it again.
+    // No request goes to the actor until Rivet's runner has started it again. (Had stopping
+    // taken longer than the alarm's second, the engine would start it again straight from
+    // stopping, which is right too.)
     await runner.actorStart(actorId, 1, { timeoutMs: 20_000 });
     const woken = await engine.transition(actorId, "starting", { from, generation: 1 });
-    expect(woken.reason).toBe("woken by its alarm");
+    expect(woken.reason).toMatch(/woken by its alarm$/);
     expect(await count(actorId)).toMatchObject({ count: 2, generation: 1 });
   });
 });

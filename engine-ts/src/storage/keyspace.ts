@@ -17,6 +17,12 @@ export const Subspace = {
   actorName: 0x05,
   /** A runner ID by identity: `[0x06] ++ tuple(namespaceId, runnerName, runnerKey)` → runner ID. */
   runnerId: 0x06,
+  /**
+   * What the runner protocol v1-v3 ("mk1") bridge keeps per runner ID: its runner-wide command
+   * and event indices and how they map to v7 checkpoints: `[0x07] ++ tuple(runnerId) ++ …`
+   * (see `runners/mk1-store.ts`).
+   */
+  runnerMk1: 0x07,
   /** One actor KV entry: `[0x10] ++ actor ++ userKey` (see `kv/layout.ts`). */
   kvEntry: 0x10,
   /** One actor's KV usage (bytes and key count): `[0x11] ++ actor`. */

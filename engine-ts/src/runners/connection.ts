@@ -6,14 +6,24 @@ import type { RunnerSocket } from "./socket.js";
 
 /**
  * Runner protocol versions come in two families that are different on the wire: 1-3
- * ("mk1", latest type v3, the runner pings) and 4-7 ("mk2", latest type v7, the engine
- * pings). This endpoint speaks mk2 fully and mk1 only up to the handshake.
+ * ("mk1", latest type v3, runner-wide indices, the runner pings) and 4-7 ("mk2", latest type
+ * v7, per-actor checkpoints, the engine pings). The engine's parts only ever see v7: an mk1
+ * connection goes through a bridge (`mk1-bridge.ts`) in both directions.
  */
 export type ProtocolFamily = "mk1" | "mk2";
 
 /** The family a runner protocol version belongs to. */
 export function familyOf(protocolVersion: number): ProtocolFamily {
   return protocolVersion <= 3 ? "mk1" : "mk2";
+}
+
+/**
+ * Writes engine messages (v7 values) to a runner whose wire protocol is not of the v7 family.
+ * The mk1 bridge is the one implementation.
+ */
+export interface ToClientTranslator {
+  /** Sends one v7 message in the connection's own shape; false when the socket is not open. */
+  send(message: runner.v7.ToClient): boolean;
 }
 
 /** Everything known about a runner once its `ToServerInit` has been accepted. */
@@ -67,6 +77,7 @@ export class RunnerConnection {
 
   private readonly socket: RunnerSocket;
   private readonly closeWith: (error: RunnerWsError) => void;
+  private translator: ToClientTranslator | undefined;
   private isDraining = false;
   private lastAlive: number;
   private lastRtt: number | undefined;
@@ -113,20 +124,26 @@ export class RunnerConnection {
   }
 
   /**
-   * Sends one engine-to-runner message, written at the connection's protocol version.
-   * Returns false when the socket is no longer open. Throws `VersionError` when the
-   * connection's version cannot express the message, and for mk1 connections, whose
-   * messages are not v7 values.
+   * Sends one engine-to-runner message, written at the connection's protocol version (for
+   * v1-v3 through the mk1 bridge, which numbers commands runner-wide). Returns false when the
+   * socket is no longer open. Throws `VersionError` when the connection's version cannot
+   * express the message.
    */
   send(message: runner.v7.ToClient): boolean {
+    if (this.translator !== undefined) return this.translator.send(message);
     if (this.family !== "mk2") {
       throw new VersionError(
         "not_expressible",
-        `runner protocol v${this.protocolVersion} (mk1) connections only support the handshake`,
+        `runner protocol v${this.protocolVersion} (mk1) connection has no bridge attached`,
         { family: "runner", type: "ToClient", from: 7, to: this.protocolVersion },
       );
     }
     return this.sendBytes(runner.mk2Versioned.ToClient.encode(message, this.protocolVersion));
+  }
+
+  /** @internal Routes {@link send} through a translator (the mk1 bridge); set once, at the handshake. */
+  useTranslator(translator: ToClientTranslator): void {
+    this.translator = translator;
   }
 
   /** Closes the connection with one of the endpoint's reasons. */

@@ -9,6 +9,9 @@ import { TypedEmitter } from "./events.js";
 import { newRayId } from "./ids.js";
 import { defaultRunnerLogger } from "./log.js";
 import { RIVET_SUBPROTOCOL, isRunnerUpgrade } from "./query.js";
+import { MemoryStorage } from "../storage/memory.js";
+import type { Storage } from "../storage/storage.js";
+import { Mk1Store } from "./mk1-store.js";
 import { MemoryRunnerRegistry, type RunnerRegistry } from "./registry.js";
 import { RunnerSession, type SessionHost, type SessionSettings, evictionError } from "./session.js";
 import { RunnerSocket } from "./socket.js";
@@ -31,7 +34,7 @@ export type RunnerEventMap = {
   disconnected: [connection: RunnerConnection, info: DisconnectInfo];
   /** The runner sent `ToServerStopping`. */
   draining: [connection: RunnerConnection];
-  /** Every message a runner (protocol v4-v7) sends after its handshake, read as v7. */
+  /** Every message a runner sends after its handshake, read as v7 (v1-v3 through the mk1 bridge). */
   message: [connection: RunnerConnection, message: runner.v7.ToServer];
 };
 
@@ -50,6 +53,11 @@ export type CommandReplayHandler = (
 export interface RunnerEndpointOptions {
   /** Namespaces and runner IDs; defaults to memory with the `default` namespace. */
   readonly registry?: RunnerRegistry;
+  /**
+   * Where connections of runner protocol v1-v3 keep their runner-wide command and event
+   * indices (see `mk1-store.ts`); in memory when not given. The engine passes its own storage.
+   */
+  readonly storage?: Storage;
   readonly logger?: Logger;
   /** How long a new socket may take to send `ToServerInit` (default 5000). */
   readonly initTimeoutMs?: number;
@@ -78,15 +86,17 @@ export const kvNotAvailable: KvRequestHandler = () => ({
 /**
  * `/runners/connect`: the WebSocket every runner holds to the engine. It shares the engine's
  * one HTTP port (hand it the server's upgrade requests through {@link handleUpgrade}),
- * performs the handshake of runner protocol v4-v7 (and of v1-v3, which go no further),
- * pings, evicts older duplicates, and hands everything else to plug-ins through
- * {@link events}, {@link setKvHandler} and {@link setCommandReplay}.
+ * performs the handshake of runner protocol v1-v7, pings (v4-v7; v1-v3 runners ping us),
+ * evicts older duplicates, and hands everything else to plug-ins through {@link events},
+ * {@link setKvHandler} and {@link setCommandReplay}, always as v7: v1-v3 connections go
+ * through the mk1 bridge.
  */
 export class RunnerEndpoint implements SessionHost {
   /** Connected, disconnected, draining and message events. */
   readonly events: TypedEmitter<RunnerEventMap>;
   readonly settings: SessionSettings;
   readonly registry: RunnerRegistry;
+  readonly mk1Store: Mk1Store;
   private readonly log: Logger;
   private readonly shutdownTimeoutMs: number;
   private readonly wss: WebSocketServer;
@@ -103,6 +113,7 @@ export class RunnerEndpoint implements SessionHost {
     this.log = options.logger ?? defaultRunnerLogger();
     this.events = new TypedEmitter(this.log);
     this.registry = options.registry ?? new MemoryRunnerRegistry();
+    this.mk1Store = new Mk1Store(options.storage ?? new MemoryStorage());
     this.settings = {
       initTimeoutMs: options.initTimeoutMs ?? 5000,
       pingIntervalMs: options.pingIntervalMs ?? 3000,

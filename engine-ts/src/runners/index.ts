@@ -1,10 +1,12 @@
 /**
- * The runner endpoint, `/runners/connect`: Rivet's runner WebSocket protocol v4-v7 (and the
- * v1-v3 handshake) on the engine's one port. Lifecycle, KV and the tunnel plug in through
- * {@link RunnerEndpoint}'s events and handlers; namespaces and runner IDs come from a
- * {@link RunnerRegistry}.
+ * The runner endpoint, `/runners/connect`: Rivet's runner WebSocket protocol v1-v7 on the
+ * engine's one port, v1-v3 through a bridge to the v7 model. Lifecycle, KV and the tunnel
+ * plug in through {@link RunnerEndpoint}'s events and handlers; namespaces and runner IDs
+ * come from a {@link RunnerRegistry}.
  */
-export { RunnerConnection, type ProtocolFamily, familyOf } from "./connection.js";
+export { RunnerConnection, type ProtocolFamily, type ToClientTranslator, familyOf } from "./connection.js";
+export { Mk1Bridge, MK1_EVENT_ACK_BATCH } from "./mk1-bridge.js";
+export { Mk1Store, type Mk1RunnerRecord, type Mk1CommandCheckpoint } from "./mk1-store.js";
 export {
   RunnerEndpoint,
   type RunnerEndpointOptions,

@@ -4,6 +4,8 @@ import type { Logger } from "pino";
 import type { RawData } from "ws";
 import { RunnerConnection, familyOf, type ProtocolFamily } from "./connection.js";
 import { CLOSE_NORMAL, RunnerWsError } from "./errors.js";
+import { Mk1Bridge } from "./mk1-bridge.js";
+import type { Mk1Store } from "./mk1-store.js";
 import { type ConnectQuery, parseConnectQuery } from "./query.js";
 import type { Namespace, RunnerRegistry } from "./registry.js";
 import type { RunnerSocket } from "./socket.js";
@@ -23,13 +25,18 @@ export interface SessionSettings {
 export interface SessionHost {
   readonly settings: SessionSettings;
   readonly registry: RunnerRegistry;
+  /** Where mk1 (v1-v3) connections keep their runner-wide index mappings. */
+  readonly mk1Store: Mk1Store;
   /** Whether the engine is shutting down; new sockets are closed with `ws.going_away`. */
   readonly closing: boolean;
   /** Makes a connection the current one for its runner, evicting an older one. */
   adopt(connection: RunnerConnection): void;
-  /** The commands to send right after `ToClientInit` (mk2). */
+  /** The commands to send right after `ToClientInit`. */
   replayCommands(connection: RunnerConnection): Promise<runner.v7.ToClientCommands>;
-  /** Called for every decoded mk2 message after the handshake, after built-in handling. */
+  /**
+   * Called for every message after the handshake, after built-in handling, as v7 (mk1
+   * messages come through the bridge).
+   */
   dispatch(connection: RunnerConnection, message: runner.v7.ToServer): void;
   onConnected(connection: RunnerConnection): void;
   onDraining(connection: RunnerConnection): void;
@@ -64,6 +71,7 @@ export class RunnerSession {
   private query: ConnectQuery | undefined;
   private family: ProtocolFamily = "mk2";
   private namespace: Namespace | undefined;
+  private bridge: Mk1Bridge | undefined;
   private pending: { data: Uint8Array; isBinary: boolean }[] = [];
   private initTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -222,41 +230,41 @@ export class RunnerSession {
       close: (error) => this.fail(error),
     });
     this.connection = connection;
+    // The older connection of this runner, if any, is closed by `adopt` in this same
+    // synchronous step, so nothing else writes this runner's mk1 records from here on.
+    let bridge: Mk1Bridge | undefined;
+    if (this.family === "mk1") {
+      bridge = new Mk1Bridge(this.host.mk1Store, connection, { lastCommandIdx: "lastCommandIdx" in init ? init.lastCommandIdx : null });
+      this.bridge = bridge;
+      connection.useTranslator(bridge);
+    }
     this.host.adopt(connection);
 
     const { settings } = this.host;
-    if (this.family === "mk2") {
-      connection.send({
-        tag: "ToClientInit",
-        val: {
-          runnerId,
-          metadata: {
-            runnerLostThreshold: BigInt(settings.runnerLostThresholdMs),
-            actorStopThreshold: BigInt(settings.actorStopThresholdMs),
-            serverlessDrainGracePeriod: null,
-          },
+    // For mk1 the bridge writes this as v3 `ToClientInit { runnerId, lastEventIdx, … }`.
+    connection.send({
+      tag: "ToClientInit",
+      val: {
+        runnerId,
+        metadata: {
+          runnerLostThreshold: BigInt(settings.runnerLostThresholdMs),
+          actorStopThreshold: BigInt(settings.actorStopThresholdMs),
+          serverlessDrainGracePeriod: null,
         },
-      });
-      const commands = await this.host.replayCommands(connection);
-      if (this.state !== "initializing") return;
-      connection.send({ tag: "ToClientCommands", val: commands });
-    } else {
-      const version = query.protocolVersion;
-      const encode = (message: runner.v3.ToClient) =>
-        connection.sendBytes(runner.mk1Versioned.ToClient.encode(message, version));
-      // No events are stored for mk1 runners, so none has been acknowledged: -1.
-      encode({
-        tag: "ToClientInit",
-        val: { runnerId, lastEventIdx: -1n, metadata: { runnerLostThreshold: BigInt(settings.runnerLostThresholdMs) } },
-      });
-      encode({ tag: "ToClientCommands", val: [] });
-    }
+      },
+    });
+    const commands = await this.host.replayCommands(connection);
+    if (this.state !== "initializing") return;
+    // Commands an mk1 runner reports having seen are not sent again but acked for it.
+    const seen = bridge === undefined ? [] : bridge.replay(commands);
+    if (bridge === undefined) connection.send({ tag: "ToClientCommands", val: commands });
 
     clearTimeout(this.initTimer);
     this.initTimer = undefined;
     this.state = "ready";
     this.schedulePing();
     this.host.onConnected(connection);
+    if (seen.length > 0) this.host.dispatch(connection, { tag: "ToServerAckCommands", val: { lastCommandCheckpoints: seen } });
     this.drainPending();
   }
 
@@ -270,7 +278,7 @@ export class RunnerSession {
       return this.fail(new RunnerWsError("ws.invalid_packet", "ToServerInit sent twice on one connection"));
     }
     const now = Date.now();
-    if (decoded.family === "mk1") return this.onMk1Message(connection, decoded.message, now);
+    if (decoded.family === "mk1") return this.onMk1Message(connection, decoded.message, data, now);
     const message = decoded.message;
     switch (message.tag) {
       case "ToServerPong":
@@ -285,32 +293,17 @@ export class RunnerSession {
     this.host.dispatch(connection, message);
   }
 
-  /** mk1 runners get a handshake, liveness and draining; everything else is answered or dropped. */
-  private onMk1Message(connection: RunnerConnection, message: runner.v3.ToServer, now: number): void {
-    switch (message.tag) {
-      case "ToServerPing":
-        connection.recordAlive(now);
-        return;
-      case "ToServerStopping":
-        if (connection.markDraining()) this.host.onDraining(connection);
-        return;
-      case "ToServerKvRequest":
-        connection.sendBytes(
-          runner.mk1Versioned.ToClient.encode(
-            {
-              tag: "ToClientKvResponse",
-              val: {
-                requestId: message.val.requestId,
-                data: { tag: "KvErrorResponse", val: { message: "kv not available for runner protocol v1-v3" } },
-              },
-            },
-            connection.protocolVersion,
-          ),
-        );
-        return;
-      default:
-        connection.log.debug({ tag: message.tag }, "dropping an mk1 message: only the handshake is supported");
+  /**
+   * mk1 runners ping the engine, so their pings are their liveness; everything else goes
+   * through the bridge to the engine as v7.
+   */
+  private onMk1Message(connection: RunnerConnection, message: runner.v3.ToServer, frame: Uint8Array, now: number): void {
+    if (message.tag === "ToServerPing") {
+      connection.recordAlive(now);
+      return;
     }
+    if (message.tag === "ToServerStopping" && connection.markDraining()) this.host.onDraining(connection);
+    (this.bridge as Mk1Bridge).receive(message, frame, (m) => this.host.dispatch(connection, m));
   }
 
   /**

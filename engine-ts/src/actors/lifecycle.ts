@@ -1024,7 +1024,8 @@ export class ActorLifecycle {
         totalSlots: c.totalSlots,
         used: this.slots.get(runnerId)?.size ?? 0,
         draining: c.draining,
-        usable: c.open && c.family === "mk2",
+        // Runner protocol v1-v3 connections take v7 commands too, through the runner endpoint's mk1 bridge.
+        usable: c.open,
       };
     }
   }

@@ -61,7 +61,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const datacenter = options.datacenter ?? "local";
   const catalog = new Catalog(storage, { datacenter });
   catalog.ensureNamespace("default");
-  const runners = new RunnerEndpoint({ registry: new StorageRunnerRegistry(storage, catalog), storage, ...options.runners });
+  const runners = new RunnerEndpoint({
+    registry: new StorageRunnerRegistry(storage, catalog),
+    storage,
+    ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+    ...options.runners,
+  });
   runners.on("connected", (connection) => {
     const ns = catalog.resolveNamespace(connection.namespace.name);
     if (ns === undefined) return;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { runner } from "@actorwire/protocol";
+import { tokenMatches } from "../auth.js";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 import type { RunnerConnection } from "./connection.js";
@@ -73,6 +74,11 @@ export interface RunnerEndpointOptions {
   readonly actorStopThresholdMs?: number;
   /** How long {@link RunnerEndpoint.close} waits for runners to close before cutting them off (default 2000). */
   readonly shutdownTimeoutMs?: number;
+  /**
+   * When set, runners must offer the subprotocol `rivet_token.<token>` with this token, as
+   * with Rivet's `auth.admin_token`; others are refused before the upgrade (401 or 403).
+   */
+  readonly adminToken?: string;
   readonly kv?: KvRequestHandler;
   readonly replayCommands?: CommandReplayHandler;
 }
@@ -108,6 +114,7 @@ export class RunnerEndpoint implements SessionHost {
   private kvHandler: KvRequestHandler;
   private replayHandler: CommandReplayHandler;
   private isClosing = false;
+  private readonly adminToken: string | undefined;
 
   constructor(options: RunnerEndpointOptions = {}) {
     this.log = options.logger ?? defaultRunnerLogger();
@@ -124,6 +131,7 @@ export class RunnerEndpoint implements SessionHost {
       actorStopThresholdMs: options.actorStopThresholdMs ?? 1_800_000,
     };
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 2000;
+    this.adminToken = options.adminToken;
     this.kvHandler = options.kv ?? kvNotAvailable;
     this.replayHandler = options.replayCommands ?? (() => []);
     this.wss = new WebSocketServer({
@@ -174,6 +182,18 @@ export class RunnerEndpoint implements SessionHost {
     if (!isRunnerUpgrade(req)) return false;
     // Errors on the raw socket before `ws` owns it must not reach the process.
     socket.on("error", (err) => this.log.debug({ err }, "runner upgrade socket error"));
+    if (this.adminToken !== undefined) {
+      const refusal = tokenRefusal(req, this.adminToken);
+      if (refusal !== undefined) {
+        this.log.info({ status: refusal.status, code: refusal.body.code }, "runner refused: token");
+        const body = JSON.stringify(refusal.body);
+        socket.end(
+          `HTTP/1.1 ${refusal.status} ${refusal.status === 401 ? "Unauthorized" : "Forbidden"}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+        return true;
+      }
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const rayId = newRayId();
       const session = new RunnerSession(this, ws as RunnerSocket, rayId, this.log.child({ rayId }));
@@ -304,4 +324,20 @@ export class RunnerEndpoint implements SessionHost {
 
 function identityKey(connection: RunnerConnection): string {
   return JSON.stringify([connection.namespace.id, connection.name, connection.runnerKey]);
+}
+
+/** The HTTP refusal for a runner upgrade without the right `rivet_token.` subprotocol. */
+function tokenRefusal(
+  req: IncomingMessage,
+  adminToken: string,
+): { status: 401 | 403; body: { group: string; code: string; message: string; metadata: null } } | undefined {
+  const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+  const token = offered.find((p) => p.startsWith("rivet_token."))?.slice("rivet_token.".length);
+  if (token === undefined || token.length === 0) {
+    return { status: 401, body: { group: "auth", code: "missing_token", message: "Offer the subprotocol rivet_token.<token>.", metadata: null } };
+  }
+  if (!tokenMatches(token, adminToken)) {
+    return { status: 403, body: { group: "auth", code: "invalid_token", message: "The token is not valid for this engine.", metadata: null } };
+  }
+  return undefined;
 }

@@ -154,6 +154,12 @@ export class ActorLifecycle {
   private readonly slotOf = new Map<string, string>();
   /** Actors waiting for a runner, in the order they started waiting. */
   private readonly pending = new Map<string, { namespaceId: string; runnerName: string }>();
+  /**
+   * Running actors and where they run, kept by {@link reindex} like the other indexes. It
+   * lets {@link waitReady} answer for a running actor without reading storage, which is the
+   * gateway's per-request path.
+   */
+  private readonly running = new Map<string, { runnerId: string; generation: number }>();
   private readonly actorTimers = new Map<string, NodeJS.Timeout>();
   private readonly lostTimers = new Map<string, NodeJS.Timeout>();
   private readonly waiters = new ReadyWaiters();
@@ -336,6 +342,10 @@ export class ActorLifecycle {
   async waitReady(actorId: string, options: WaitReadyOptions): Promise<{ runnerId: string; generation: number }> {
     this.ensureOpen();
     options.signal?.throwIfAborted();
+    // Every change of a record goes through `reindex` right after its transaction commits, in
+    // the same synchronous turn, so this index is never behind what storage says.
+    const known = this.running.get(actorId);
+    if (known !== undefined && this.live.has(known.runnerId)) return { runnerId: known.runnerId, generation: known.generation };
     const stored = this.catalog.getActor(actorId);
     if (stored === undefined || stored.actor.destroy_ts != null) throw actorNotFound(actorId);
     // An actor whose `actorCreated` was lost to a crash is adopted by its first request.
@@ -970,6 +980,8 @@ export class ActorLifecycle {
         this.slotOf.set(actorId, holds);
       }
     }
+    if (rec.phase === "running" && rec.runnerId !== null) this.running.set(actorId, { runnerId: rec.runnerId, generation: rec.generation });
+    else this.running.delete(actorId);
     if (rec.phase === "pending") {
       if (!this.pending.has(actorId)) this.pending.set(actorId, { namespaceId: rec.namespaceId, runnerName: rec.runnerNameSelector });
     } else this.pending.delete(actorId);

@@ -97,7 +97,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (stored === undefined || stored.actor.destroy_ts != null || stored.actor.namespace_id !== connection.namespace.id) {
       return { tag: "KvErrorResponse", val: { message: "actor does not exist" } };
     }
-    if (lifecycle.state(request.actorId)?.runnerId !== connection.runnerId) {
+    if (lifecycle.runnerOf(request.actorId) !== connection.runnerId) {
       return { tag: "KvErrorResponse", val: { message: "actor does not belong to runner" } };
     }
     return kv.execute(request.actorId, request.data);

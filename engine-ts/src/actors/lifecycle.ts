@@ -420,6 +420,14 @@ export class ActorLifecycle {
     return this.slots.get(runnerId)?.size ?? 0;
   }
 
+  /**
+   * The runner an actor holds a slot on (starting, running or stopping there), from memory.
+   * It answers the same as `state(actorId)?.runnerId` for those phases without reading storage.
+   */
+  runnerOf(actorId: string): string | undefined {
+    return this.slotOf.get(actorId);
+  }
+
   /** Adds a listener; shorthand for `events.on`. Returns a function that removes it. */
   on<K extends keyof ActorLifecycleEventMap>(event: K, listener: (...args: ActorLifecycleEventMap[K]) => void): () => void {
     return this.events.on(event, listener);

@@ -23,21 +23,6 @@ afterAll(async () => {
   await engine?.close();
 });
 
-async function send(actorId: string, path: string, body?: object): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(engine.gatewayUrl(actorId, path), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body ?? {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function post(actorId: string, path: string, body?: object): Promise<Record<string, unknown>> {
-  const res = await send(actorId, path, body);
-  expect(res.status, `${path} answered ${res.status}: ${JSON.stringify(res.body)}`).toBe(200);
-  return res.body;
-}
-
 interface RestartSteps {
   /** Runs while the engine is down. */
   readonly whileDown?: () => Promise<void>;
@@ -61,9 +46,9 @@ async function killAndRestart(steps: RestartSteps = {}): Promise<void> {
 async function sleepingWithAlarm(key: string, inMs: number): Promise<{ actorId: string; alarmTs: number }> {
   const actorId = await engine.createActor({ key, runnerName: NAME });
   await runner.actorStart(actorId, 0);
-  expect(await post(actorId, "/request/count")).toMatchObject({ count: 1, generation: 0 });
+  expect(await engine.post(actorId, "/request/count")).toMatchObject({ count: 1, generation: 0 });
   const from = engine.lines.mark;
-  const { alarmTs } = (await post(actorId, `/request/alarm?in=${inMs}&sleep=1`)) as { alarmTs: number };
+  const { alarmTs } = (await engine.post(actorId, `/request/alarm?in=${inMs}&sleep=1`)) as { alarmTs: number };
   await engine.transition(actorId, "sleeping", { from });
   return { actorId, alarmTs };
 }
@@ -72,8 +57,8 @@ describe("the engine killed with SIGKILL and restarted", () => {
   it("keeps actors, KV and alarms; Rivet's runner reconnects and its actors answer through the gateway again", async () => {
     const durable = await engine.createActor({ key: "durable", runnerName: NAME });
     await runner.actorStart(durable, 0);
-    expect(await post(durable, "/request/count")).toMatchObject({ count: 1, generation: 0 });
-    await post(durable, "/request/kv/put", { entries: [["state", "kept"]] });
+    expect(await engine.post(durable, "/request/count")).toMatchObject({ count: 1, generation: 0 });
+    await engine.post(durable, "/request/kv/put", { entries: [["state", "kept"]] });
 
     // Two sleeping actors: one whose alarm comes due while the engine is down, one whose
     // alarm is due later.
@@ -88,15 +73,15 @@ describe("the engine killed with SIGKILL and restarted", () => {
       // A request sent before the runner is back (its next attempt is due 2 s or more after
       // the first failed one) waits for it instead of failing.
       whileAway: async () => {
-        early = send(durable, "/request/kv/get", { keys: ["state"] });
+        early = engine.send(durable, "/request/kv/get", { keys: ["state"] });
       },
     });
     expect(engine.lines.filter((l) => l.port !== undefined, beforeKill)).toHaveLength(1);
     expect(await early).toEqual({ status: 200, body: { values: ["kept"] } });
 
     // The actor kept running on the runner, which kept its runner ID: same generation.
-    expect(await post(durable, "/request/count")).toEqual({ count: 2, generation: 0, runnerId: runner.runnerId });
-    expect(await post(durable, "/request/kv/get", { keys: ["state"] })).toEqual({ values: ["kept"] });
+    expect(await engine.post(durable, "/request/count")).toEqual({ count: 2, generation: 0, runnerId: runner.runnerId });
+    expect(await engine.post(durable, "/request/kv/get", { keys: ["state"] })).toEqual({ values: ["kept"] });
 
     // Both alarms fire after the restart and start their actors again without a request.
     for (const { actorId } of [overdue, later]) {
@@ -107,7 +92,7 @@ describe("the engine killed with SIGKILL and restarted", () => {
       );
       expect(woken.reason).toMatch(/^woken by its alarm/);
       await runner.actorStart(actorId, 1);
-      expect(await post(actorId, "/request/count")).toMatchObject({ count: 2, generation: 1 });
+      expect(await engine.post(actorId, "/request/count")).toMatchObject({ count: 2, generation: 1 });
     }
 
     const listed = (await (await fetch(`${engine.base}/actors?namespace=default&name=test`)).json()) as { actors: { actor_id: string }[] };
@@ -122,7 +107,7 @@ describe("the engine killed with SIGKILL and restarted", () => {
     await killAndRestart();
 
     await runner.actorStart(fresh, 0, { from });
-    expect(await post(fresh, "/request/count")).toMatchObject({ count: 1, generation: 0, runnerId: runner.runnerId });
+    expect(await engine.post(fresh, "/request/count")).toMatchObject({ count: 1, generation: 0, runnerId: runner.runnerId });
     // Whether it arrived before the kill, in the replay after it, or both (Rivet's runner
     // then starts it again), it only ever ran as generation 0.
     const generations = runner.all("actorStart").filter((e) => e.actorId === fresh).map((e) => e.generation);

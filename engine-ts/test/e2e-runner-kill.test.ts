@@ -24,21 +24,6 @@ afterAll(async () => {
   await engine?.close();
 });
 
-async function send(actorId: string, path: string, body?: object): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(engine.gatewayUrl(actorId, path), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body ?? {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-async function post(actorId: string, path: string, body?: object): Promise<Record<string, unknown>> {
-  const res = await send(actorId, path, body);
-  expect(res.status, `${path} answered ${res.status}: ${JSON.stringify(res.body)}`).toBe(200);
-  return res.body;
-}
-
 describe("a runner killed with SIGKILL", () => {
   let actorId: string;
 
@@ -48,9 +33,9 @@ describe("a runner killed with SIGKILL", () => {
     const other = runners.find((r) => r !== host) as RunnerProcess;
     expect(host.runnerId).not.toBe(other.runnerId);
 
-    expect(await post(actorId, "/request/count")).toEqual({ count: 1, generation: 0, runnerId: host.runnerId });
-    expect(await post(actorId, "/request/count")).toMatchObject({ count: 2 });
-    await post(actorId, "/request/kv/put", { entries: [["state/a", "alpha"], ["state/b", "beta"]] });
+    expect(await engine.post(actorId, "/request/count")).toEqual({ count: 1, generation: 0, runnerId: host.runnerId });
+    expect(await engine.post(actorId, "/request/count")).toMatchObject({ count: 2 });
+    await engine.post(actorId, "/request/kv/put", { entries: [["state/a", "alpha"], ["state/b", "beta"]] });
 
     // A client WebSocket to the actor on the runner about to die.
     const ws = new WebSocket(engine.websocketUrl(actorId, "/ws/before"), ["rivet"]);
@@ -63,7 +48,7 @@ describe("a runner killed with SIGKILL", () => {
     expect(await wsClosed).toEqual([1000, "actor.stopped"]);
     // A request sent while the engine still waits for the dead runner to come back waits for
     // the actor to be ready again, wherever that is.
-    const early = send(actorId, "/request/kv/get", { keys: ["state/a"] });
+    const early = engine.send(actorId, "/request/kv/get", { keys: ["state/a"] });
     const lost = await engine.lines.wait("the runner to be given up on", (l) => l.msg === "runner lost; its actors are rescheduled", { from });
     expect(lost).toMatchObject({ runnerId: host.runnerId, actors: 1 });
     const moved = await engine.transition(actorId, "starting", { from, generation: 1 });
@@ -72,8 +57,8 @@ describe("a runner killed with SIGKILL", () => {
     expect(await early).toEqual({ status: 200, body: { values: ["alpha"] } });
 
     // Read through the gateway, from the new runner.
-    expect(await post(actorId, "/request/count")).toEqual({ count: 3, generation: 1, runnerId: other.runnerId });
-    expect(await post(actorId, "/request/kv/list", { mode: "prefix", prefix: "state/" })).toEqual({
+    expect(await engine.post(actorId, "/request/count")).toEqual({ count: 3, generation: 1, runnerId: other.runnerId });
+    expect(await engine.post(actorId, "/request/kv/list", { mode: "prefix", prefix: "state/" })).toEqual({
       entries: [
         ["state/a", "alpha"],
         ["state/b", "beta"],
@@ -94,7 +79,7 @@ describe("a runner killed with SIGKILL", () => {
     const host = runners.find((r) => r.running) as RunnerProcess;
     const spare = await RunnerProcess.start({ endpoint: engine.base, name: NAME });
     runners.push(spare);
-    expect(await post(actorId, "/request/count")).toEqual({ count: 4, generation: 1, runnerId: host.runnerId });
+    expect(await engine.post(actorId, "/request/count")).toEqual({ count: 4, generation: 1, runnerId: host.runnerId });
 
     await engine.kill();
     await host.kill();
@@ -104,7 +89,7 @@ describe("a runner killed with SIGKILL", () => {
     const moved = await engine.transition(actorId, "starting", { from, generation: 2, timeoutMs: 30_000 });
     expect(moved.runnerId).toBe(spare.runnerId);
     await spare.actorStart(actorId, 2);
-    expect(await post(actorId, "/request/count")).toEqual({ count: 5, generation: 2, runnerId: spare.runnerId });
-    expect(await post(actorId, "/request/kv/get", { keys: ["state/a", "state/b"] })).toEqual({ values: ["alpha", "beta"] });
+    expect(await engine.post(actorId, "/request/count")).toEqual({ count: 5, generation: 2, runnerId: spare.runnerId });
+    expect(await engine.post(actorId, "/request/kv/get", { keys: ["state/a", "state/b"] })).toEqual({ values: ["alpha", "beta"] });
   });
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Readable } from "node:stream";
+import { expect } from "vitest";
 import { JsonLines } from "./json-lines.js";
 
 /** The repository root, where child processes run. */
@@ -89,6 +90,23 @@ export class EngineProcess {
   /** The gateway URL of a path of an actor, e.g. `gatewayUrl(id, "/request/echo")`. */
   gatewayUrl(actorId: string, path: string): string {
     return `${this.base}/gateway/${actorId}${path}`;
+  }
+
+  /** POSTs a JSON body to a path of an actor through the gateway; any status comes back. */
+  async send(actorId: string, path: string, body?: object): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(this.gatewayUrl(actorId, path), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body ?? {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  /** Like {@link send}, and requires a 200. */
+  async post(actorId: string, path: string, body?: object): Promise<Record<string, unknown>> {
+    const res = await this.send(actorId, path, body);
+    expect(res.status, `${path} answered ${res.status}: ${JSON.stringify(res.body)}`).toBe(200);
+    return res.body;
   }
 
   /** The gateway WebSocket URL of a path of an actor. */

@@ -108,6 +108,31 @@ export async function bundleOurs(): Promise<string> {
   return BUNDLE;
 }
 
+/** The handle of a started engine process: its URL, memory and CPU readings, and stop. */
+function handleFor(
+  kind: EngineHandle["kind"],
+  description: string,
+  p: { child: ChildProcess; base: URL; dataDir: string; startupMs: number; tail: () => string },
+): EngineHandle {
+  const pid = p.child.pid!;
+  return {
+    kind,
+    description,
+    base: p.base,
+    pid,
+    dataDir: p.dataDir,
+    startupMs: p.startupMs,
+    memory: () => memoryOf(pid),
+    cpuSeconds: () => cpuSeconds(pid),
+    tail: p.tail,
+    async stop() {
+      const result = await stopProcess(p.child, 15_000);
+      forgetTempDir(p.dataDir);
+      return result;
+    },
+  };
+}
+
 export async function startOurs(options: OursOptions = {}): Promise<EngineHandle> {
   const entry = options.tsx === true ? "engine-ts/src/bin.ts" : await bundleOurs();
   const dataDir = removeOnExit(mkdtempSync(join(tmpdir(), "actorwire-bench-ours-")));
@@ -150,23 +175,11 @@ export async function startOurs(options: OursOptions = {}): Promise<EngineHandle
   const base = new URL(`http://127.0.0.1:${port}`);
   await waitHealthy(base, child, tail, 30_000);
   const startupMs = performance.now() - t0;
-  const pid = child.pid!;
-  return {
-    kind: "ours",
-    description: `actorwire engine-ts 0.1.0 (node ${process.version}, ${options.tsx === true ? "tsx" : "esbuild bundle"}, SQLite WAL synchronous=FULL)`,
-    base,
-    pid,
-    dataDir,
-    startupMs,
-    memory: () => memoryOf(pid),
-    cpuSeconds: () => cpuSeconds(pid),
-    tail,
-    async stop() {
-      const result = await stopProcess(child, 15_000);
-      forgetTempDir(dataDir);
-      return result;
-    },
-  };
+  return handleFor(
+    "ours",
+    `actorwire engine-ts 0.1.0 (node ${process.version}, ${options.tsx === true ? "tsx" : "esbuild bundle"}, SQLite WAL synchronous=FULL)`,
+    { child, base, dataDir, startupMs, tail },
+  );
 }
 
 /** Path of the `rivet-engine` binary installed by `@rivetkit/engine-cli`, or why there is none. */
@@ -237,21 +250,5 @@ export async function startRivet(options: RivetOptions): Promise<EngineHandle> {
     throw err;
   }
   const startupMs = performance.now() - t0;
-  const pid = child.pid!;
-  return {
-    kind: "rivet",
-    description: `${rivetEngineVersion(options.binary)} (rivet-engine start, file-system storage, ${Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`).join(" ") || "default guard settings"})`,
-    base,
-    pid,
-    dataDir,
-    startupMs,
-    memory: () => memoryOf(pid),
-    cpuSeconds: () => cpuSeconds(pid),
-    tail,
-    async stop() {
-      const result = await stopProcess(child, 15_000);
-      forgetTempDir(dataDir);
-      return result;
-    },
-  };
+  return handleFor("rivet", `${rivetEngineVersion(options.binary)} (rivet-engine start, file-system storage, ${Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`).join(" ") || "default guard settings"})`, { child, base, dataDir, startupMs, tail });
 }

@@ -24,9 +24,10 @@ import { cpus, loadavg, totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { summarizeProfile, type ProfileSummary } from "./support/cpuprofile.js";
-import { type EngineHandle, type EngineKind, rivetEnginePath, startOurs, startRivet } from "./support/engines.js";
+import { rivetEnginePath } from "@actorwire/testkit/rivet-engine";
+import { type EngineHandle, type EngineKind, startOurs, startRivet } from "./support/engines.js";
 import { apiJson, closedLoop, httpRequest, keepAliveAgent } from "./support/http.js";
-import { cpuSeconds, machineBusySeconds, type MemorySample } from "./support/processes.js";
+import { cpuSeconds, machineBusySeconds, type MemorySample } from "@actorwire/testkit/processes";
 import { RunnerHost } from "./support/runner-host.js";
 import { fmtInt, fmtMiB, fmtMs, type LatencySummary, markdownTable, round, sleep, summarize, waitFor } from "./support/stats.js";
 

@@ -13,13 +13,13 @@
  *   api-peer and metrics on free loopback ports, telemetry off.
  */
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { keepAliveAgent, httpRequest } from "./http.js";
-import { cpuSeconds, forgetTempDir, freePort, memoryOf, type MemorySample, removeOnExit, spawnTracked, stopProcess } from "./processes.js";
+import { rivetEngineEnv, rivetEngineVersion } from "@actorwire/testkit/rivet-engine";
+import { cpuSeconds, forgetTempDir, freePort, memoryOf, type MemorySample, removeOnExit, spawnTracked, stopProcess } from "@actorwire/testkit/processes";
 import { sleep } from "./stats.js";
 
 export type EngineKind = "ours" | "rivet";
@@ -182,28 +182,6 @@ export async function startOurs(options: OursOptions = {}): Promise<EngineHandle
   );
 }
 
-/** Path of the `rivet-engine` binary installed by `@rivetkit/engine-cli`, or why there is none. */
-export function rivetEnginePath(): { path: string } | { error: string } {
-  try {
-    const require = createRequire(join(root, "package.json"));
-    const cli = require("@rivetkit/engine-cli") as { getEnginePath(): string };
-    const path = cli.getEnginePath();
-    if (!existsSync(path)) return { error: `@rivetkit/engine-cli points at ${path}, which does not exist` };
-    return { path };
-  } catch (err) {
-    return { error: `@rivetkit/engine-cli: ${String(err instanceof Error ? err.message : err)}` };
-  }
-}
-
-export function rivetEngineVersion(path: string): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(dirname(path), "package.json"), "utf8")) as { name: string; version: string };
-    return `${pkg.name}@${pkg.version}`;
-  } catch {
-    return "rivet-engine (version unknown)";
-  }
-}
-
 export interface RivetOptions {
   readonly binary: string;
   /** Extra `RIVET__*` settings, for example `RIVET__GUARD__TCP_NODELAY`. */
@@ -213,20 +191,7 @@ export interface RivetOptions {
 export async function startRivet(options: RivetOptions): Promise<EngineHandle> {
   const dataDir = removeOnExit(mkdtempSync(join(tmpdir(), "actorwire-bench-rivet-")));
   const [guard, apiPeer, metrics] = [await freePort(), await freePort(), await freePort()];
-  const env: Record<string, string> = {
-    // The binary reads its configuration from RIVET__<section>__<field> variables on top of an
-    // optional config file; these are all it needs for a single local node.
-    RIVET__GUARD__HOST: "127.0.0.1",
-    RIVET__GUARD__PORT: String(guard),
-    RIVET__API_PEER__HOST: "127.0.0.1",
-    RIVET__API_PEER__PORT: String(apiPeer),
-    RIVET__METRICS__HOST: "127.0.0.1",
-    RIVET__METRICS__PORT: String(metrics),
-    RIVET__FILE_SYSTEM__PATH: join(dataDir, "db"),
-    // Loopback only: no usage pings to rivet.dev from a benchmark.
-    RIVET__TELEMETRY__ENABLED: "false",
-    ...options.env,
-  };
+  const env: Record<string, string> = { ...rivetEngineEnv({ guard, apiPeer, metrics, dataDir }), ...options.env };
   const t0 = performance.now();
   const child = spawnTracked(options.binary, ["start"], {
     cwd: dataDir,

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { resolve } from "node:path";
-import { spawnTracked, stopProcess } from "./processes.js";
+import { spawnTracked, stopProcess } from "@actorwire/testkit/processes";
 // Type-only, erased at run time: it puts the child's source in `tsc -p bench` as well.
 import type {} from "./runner-child.js";
 

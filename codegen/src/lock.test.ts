@@ -17,6 +17,7 @@ describe("the lock of published schema versions", () => {
     expect(files.map((f) => f.relPath)).toEqual([
       ...[1, 2, 3, 4, 5, 6, 7].map((v) => `runner/v${v}.bare`),
       ...[1, 2, 3, 4].map((v) => `client/v${v}.bare`),
+      "persist/v1.bare",
     ]);
   });
 

@@ -13,7 +13,7 @@ export interface SchemaFile {
 }
 
 /** The schema families, in the order their code is generated. */
-export const FAMILIES = ["runner", "client"] as const;
+export const FAMILIES = ["runner", "client", "persist"] as const;
 
 /** Hex SHA-256 of a schema's exact bytes; the lock file stores this. */
 export function hashSource(source: string): string {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EngineProcess } from "./support/engine-process.js";
+import { EngineProcess } from "@actorwire/testkit";
 import { RunnerProcess } from "./support/runner-process.js";
 
 // The engine issue's end-to-end matrix: the engine killed with SIGKILL and started again on

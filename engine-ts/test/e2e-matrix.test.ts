@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { EngineProcess } from "./support/engine-process.js";
+import { EngineProcess } from "@actorwire/testkit";
 import { RunnerProcess } from "./support/runner-process.js";
 import { patternBytes } from "./support/test-actor.js";
 

@@ -1,6 +1,6 @@
 import { runner } from "@actorwire/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EngineProcess } from "./support/engine-process.js";
+import { EngineProcess } from "@actorwire/testkit";
 import { RawRunner, kvBytes } from "./support/raw-runner.js";
 
 // The engine issue's end-to-end matrix: a runner that reconnects gets the commands it has not

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { EngineProcess } from "./support/engine-process.js";
+import { EngineProcess } from "@actorwire/testkit";
 import { RunnerProcess } from "./support/runner-process.js";
 
 // The engine issue's end-to-end matrix: a runner process killed with SIGKILL. Two processes of

@@ -10,9 +10,11 @@ import { arbitraries as clientV1 } from "./client/v1.arbitraries.js"
 import { arbitraries as clientV2 } from "./client/v2.arbitraries.js"
 import { arbitraries as clientV3 } from "./client/v3.arbitraries.js"
 import { arbitraries as clientV4 } from "./client/v4.arbitraries.js"
+import { arbitraries as persistV1 } from "./persist/v1.arbitraries.js"
 
 /** Arbitrary factories of every published version, by family and version. */
 export const arbitraryFactories = {
   runner: { 1: runnerV1, 2: runnerV2, 3: runnerV3, 4: runnerV4, 5: runnerV5, 6: runnerV6, 7: runnerV7 },
   client: { 1: clientV1, 2: clientV2, 3: clientV3, 4: clientV4 },
+  persist: { 1: persistV1 },
 } as const

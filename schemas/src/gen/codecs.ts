@@ -10,9 +10,11 @@ import * as clientV1 from "./client/v1.js"
 import * as clientV2 from "./client/v2.js"
 import * as clientV3 from "./client/v3.js"
 import * as clientV4 from "./client/v4.js"
+import * as persistV1 from "./persist/v1.js"
 
 /** Generated codec modules of every published version, by family and version. */
 export const codecModules = {
   runner: { 1: runnerV1, 2: runnerV2, 3: runnerV3, 4: runnerV4, 5: runnerV5, 6: runnerV6, 7: runnerV7 },
   client: { 1: clientV1, 2: clientV2, 3: clientV3, 4: clientV4 },
+  persist: { 1: persistV1 },
 } as const

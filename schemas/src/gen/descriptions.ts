@@ -10,9 +10,11 @@ import clientV1 from "./client/v1.types.json" with { type: "json" }
 import clientV2 from "./client/v2.types.json" with { type: "json" }
 import clientV3 from "./client/v3.types.json" with { type: "json" }
 import clientV4 from "./client/v4.types.json" with { type: "json" }
+import persistV1 from "./persist/v1.types.json" with { type: "json" }
 
 /** Type descriptions of every published version, by family and version. */
 export const typeDescriptions = {
   runner: { 1: runnerV1, 2: runnerV2, 3: runnerV3, 4: runnerV4, 5: runnerV5, 6: runnerV6, 7: runnerV7 },
   client: { 1: clientV1, 2: clientV2, 3: clientV3, 4: clientV4 },
+  persist: { 1: persistV1 },
 } as const

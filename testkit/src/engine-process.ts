@@ -8,7 +8,7 @@ import { expect } from "vitest";
 import { JsonLines } from "./json-lines.js";
 
 /** The repository root, where child processes run. */
-export const repoRoot = resolve(import.meta.dirname, "../../..");
+export const repoRoot = resolve(import.meta.dirname, "../..");
 
 /** One line the engine prints: its pino log lines, and the line saying where it listens. */
 export interface EngineLine {

@@ -1,0 +1,183 @@
+/**
+ * The contract between the runner connection (`runner/`, which speaks runner protocol v7 to an
+ * engine) and whatever hosts actors on it (the actor runtime in `actor/`, or a conformance
+ * testee). The connection knows nothing about actions, state or client encodings; the host
+ * knows nothing about frames, acks or reconnects.
+ */
+import type { Logger } from "pino";
+
+/** Options of one runner process's connection to an engine. */
+export interface RunnerOptions {
+  /** `http(s)://host:port` or `ws(s)://host:port` of the engine; `/runners/connect` is appended. */
+  readonly endpoint: string;
+  /** Sent as the `rivet_token.<token>` subprotocol when set. */
+  readonly token?: string;
+  /** Namespace name; `default` when not given. */
+  readonly namespace?: string;
+  /** Runner name (the pool actors are created for); `default` when not given. */
+  readonly runnerName?: string;
+  /** Stable identity across reconnects of this process; a fresh UUID when not given. */
+  readonly runnerKey?: string;
+  /** Deployment version (newer versions drain older ones); 1 when not given. */
+  readonly version?: number;
+  /** Capacity advertised to the engine; 100,000 when not given. */
+  readonly totalSlots?: number;
+  /** Actor names this runner hosts, with JSON metadata, sent in `ToServerInit`. */
+  readonly actorNames?: Readonly<Record<string, { readonly metadata: Record<string, unknown> }>>;
+  /** Runner metadata, sent as a JSON string in `ToServerInit`. */
+  readonly metadata?: Record<string, unknown>;
+  readonly handler: RunnerHandler;
+  readonly logger?: Logger;
+  /** Drain gracefully on SIGTERM and SIGINT (then exit). True when not given. */
+  readonly handleSignals?: boolean;
+}
+
+/** A hibernating WebSocket the engine kept open while the actor slept, listed in its start command. */
+export interface HibernatingRequest {
+  readonly gatewayId: ArrayBuffer;
+  readonly requestId: ArrayBuffer;
+}
+
+/** Everything `CommandStartActor` says about the actor being started. */
+export interface ActorStartInfo {
+  readonly actorId: string;
+  readonly generation: number;
+  readonly name: string;
+  /** The key as the engine stores it (rivetkit's `/`-joined form), or null for no key. */
+  readonly key: string | null;
+  readonly createTs: number;
+  /** The creation input as the engine holds it (CBOR bytes from rivetkit clients), or null. */
+  readonly input: Uint8Array | null;
+  readonly hibernatingRequests: readonly HibernatingRequest[];
+}
+
+/**
+ * Why an actor is being stopped, as far as the runner can tell (v7's `CommandStopActor`
+ * carries no reason): `sleep` after the actor's own sleep intent or an engine-initiated stop,
+ * `destroy` after the actor's stop intent, `drain` while the runner shuts down, `lost` when the
+ * connection was gone past the runner-lost threshold or the engine gave the runner a new ID.
+ */
+export type ActorStopReason = "sleep" | "destroy" | "drain" | "lost";
+
+/** Identifies one request or WebSocket on the tunnel. */
+export interface TunnelRequestInfo {
+  readonly gatewayId: ArrayBuffer;
+  readonly requestId: ArrayBuffer;
+  /** True when a hibernated WebSocket is being rebuilt after a wake (no open handshake). */
+  readonly isRestoring: boolean;
+}
+
+/** Event delivered for each message of a tunnel WebSocket. */
+export interface TunnelMessageEvent {
+  readonly data: string | ArrayBuffer;
+  /** The gateway's index of this message; ack it for hibernatable sockets once handled. */
+  readonly messageIndex: number;
+}
+
+/** Event delivered when a tunnel WebSocket closes. */
+export interface TunnelCloseEvent {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+}
+
+/**
+ * One client WebSocket as the actor sees it through the tunnel: a small subset of the
+ * standard WebSocket interface plus hibernation acks.
+ */
+export interface TunnelWebSocket {
+  /** 0 connecting, 1 open, 2 closing, 3 closed, as the standard. */
+  readonly readyState: number;
+  readonly isHibernatable: boolean;
+  send(data: string | ArrayBuffer | ArrayBufferView): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: "message", listener: (event: TunnelMessageEvent) => void): void;
+  addEventListener(type: "close", listener: (event: TunnelCloseEvent) => void): void;
+  addEventListener(type: "open", listener: () => void): void;
+  removeEventListener(type: "message" | "close" | "open", listener: (...args: never[]) => void): void;
+  /** Tells the gateway that messages up to `messageIndex` are durably handled (hibernatable only). */
+  ack(messageIndex: number): void;
+  /** The gateway index of the last message received, and of the last this side sent (for persistence). */
+  readonly lastReceivedIndex: number;
+  readonly lastSentIndex: number;
+}
+
+/** What a hibernated socket's host persisted, used to rebuild it after a wake. */
+export interface HibernatedSocketMeta {
+  readonly gatewayId: ArrayBuffer;
+  readonly requestId: ArrayBuffer;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly lastReceivedIndex: number;
+  readonly lastSentIndex: number;
+}
+
+/** The host's side of the contract: called by the connection, never concurrently for one actor's start/stop. */
+export interface RunnerHandler {
+  /**
+   * Starts an actor. `Running` is reported to the engine when this resolves; a throw reports
+   * `Stopped` with an error and the engine applies the actor's crash policy.
+   */
+  onActorStart(info: ActorStartInfo): Promise<void>;
+  /** Stops an actor; `Stopped` is reported when this resolves (or throws). */
+  onActorStop(actorId: string, generation: number, reason: ActorStopReason): Promise<void>;
+  /**
+   * Answers one HTTP request tunnelled to an actor. The request body may be streamed; a
+   * response with a streamed body is relayed as chunks.
+   */
+  fetch(actorId: string, request: Request, info: TunnelRequestInfo): Promise<Response>;
+  /**
+   * Takes one WebSocket tunnelled to an actor. The socket is accepted (`ToServerWebSocketOpen`)
+   * after this returns (or its promise resolves) so that listeners are attached first; a throw
+   * refuses it with a close.
+   */
+  websocket(actorId: string, socket: TunnelWebSocket, request: Request, info: TunnelRequestInfo): Promise<void> | void;
+  /** Whether a new WebSocket may hibernate; false when not given. */
+  canHibernate?(actorId: string, request: Request): boolean;
+}
+
+/** Options of a KV list. */
+export interface KvListOptions {
+  readonly reverse?: boolean;
+  readonly limit?: number;
+}
+
+/** A KV list query, as runner protocol v7 has them. */
+export type KvListQuery =
+  | { readonly kind: "all" }
+  | { readonly kind: "prefix"; readonly prefix: Uint8Array }
+  /** `end` is included unless `exclusive` (the engine's semantics). */
+  | { readonly kind: "range"; readonly start: Uint8Array; readonly end: Uint8Array; readonly exclusive: boolean };
+
+/** The engine-side KV of the actors this runner hosts. All calls reject with `RunnerError` on failure. */
+export interface RunnerKv {
+  /** Values in the order of `keys`, null where a key is missing. */
+  get(actorId: string, keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]>;
+  list(actorId: string, query: KvListQuery, options?: KvListOptions): Promise<[Uint8Array, Uint8Array][]>;
+  put(actorId: string, entries: readonly (readonly [Uint8Array, Uint8Array])[]): Promise<void>;
+  delete(actorId: string, keys: readonly Uint8Array[]): Promise<void>;
+  /** Deletes `[start, end)`. */
+  deleteRange(actorId: string, start: Uint8Array, end: Uint8Array): Promise<void>;
+  /** Deletes every key of the actor. */
+  drop(actorId: string): Promise<void>;
+}
+
+/** What the actor runtime (or a testee) uses of a runner connection. */
+export interface RunnerApi {
+  /** The runner ID the engine gave this connection, once connected. */
+  readonly runnerId: string | undefined;
+  readonly kv: RunnerKv;
+  /** Sends `EventActorIntent(Sleep)`; the engine answers with a stop command. */
+  sleepActor(actorId: string): void;
+  /** Sends `EventActorIntent(Stop)` (destroy path). */
+  destroyActor(actorId: string): void;
+  /** Sends `EventActorSetAlarm`; null clears the alarm. Repeated equal values are sent once. */
+  setAlarm(actorId: string, timestampMs: number | null): void;
+  /**
+   * Rebuilds the hibernated WebSockets of a starting actor from what its host persisted: each
+   * entry that matches one of the start command's hibernating requests is handed to
+   * `handler.websocket` with `isRestoring: true`; hibernating requests without an entry are
+   * closed with `ws.meta_not_found_during_restore`.
+   */
+  restoreHibernatedSockets(actorId: string, entries: readonly HibernatedSocketMeta[]): Promise<void>;
+}

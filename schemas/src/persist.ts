@@ -1,0 +1,56 @@
+/**
+ * Persisted actor records (the runtime's own data in an actor's KV), one namespace per
+ * published version, plus record helpers that add and check the 2-byte version prefix every
+ * stored record carries. Only version 1 exists, so reading means checking the prefix; when a
+ * version 2 appears, the read side upgrades older records here, in one place.
+ */
+export * as v1 from "./gen/persist/v1.js";
+
+import * as v1 from "./gen/persist/v1.js";
+import { readEmbeddedVersion, withEmbeddedVersion } from "./embedded-version.js";
+import { VersionError } from "./errors.js";
+
+/** Every persisted-record version this package reads. */
+export const VERSIONS = [1] as const;
+/** The version every record is written in. */
+export const LATEST_VERSION = 1;
+
+/** The record types, by name, with the latest version's TypeScript shapes. */
+export interface Records {
+  PersistedActor: v1.PersistedActor;
+  PersistedConn: v1.PersistedConn;
+  QueueMetadata: v1.QueueMetadata;
+  QueueMessage: v1.QueueMessage;
+  ScheduledEvent: v1.ScheduledEvent;
+}
+
+const codecs: { [K in keyof Records]: { encode(x: Records[K]): Uint8Array; decode(b: Uint8Array): Records[K] } } = {
+  PersistedActor: { encode: v1.encodePersistedActor, decode: v1.decodePersistedActor },
+  PersistedConn: { encode: v1.encodePersistedConn, decode: v1.decodePersistedConn },
+  QueueMetadata: { encode: v1.encodeQueueMetadata, decode: v1.decodeQueueMetadata },
+  QueueMessage: { encode: v1.encodeQueueMessage, decode: v1.decodeQueueMessage },
+  ScheduledEvent: { encode: v1.encodeScheduledEvent, decode: v1.decodeScheduledEvent },
+};
+
+/** Encodes a record in the latest version, with its 2-byte little-endian version prefix. */
+export function encodeRecord<K extends keyof Records>(type: K, value: Records[K]): Uint8Array {
+  return withEmbeddedVersion(LATEST_VERSION, codecs[type].encode(value));
+}
+
+/**
+ * Decodes a stored record of any readable version into the latest shape. Throws
+ * `VersionError` (`version.unknown_version`) for a version this package cannot read, for
+ * example one written by a newer runtime, and `ProtocolError` for malformed bytes.
+ */
+export function decodeRecord<K extends keyof Records>(type: K, bytes: Uint8Array): Records[K] {
+  const { version, body } = readEmbeddedVersion(bytes);
+  if (version !== 1) {
+    throw new VersionError("unknown_version", `persisted ${type} record has version ${version}; this runtime reads ${VERSIONS.join(", ")}`, {
+      family: "persist",
+      type,
+      from: version,
+      to: LATEST_VERSION,
+    });
+  }
+  return codecs[type].decode(body);
+}

@@ -1,1 +1,6 @@
-export {};
+/**
+ * @actorwire/runner: the runner SDK and actor runtime. Define actors with `actor({...})`,
+ * group them with `setup({ use })`, and host them with `registry.start()`.
+ */
+export * from "./actor/definition.js";
+export { ActorError, UserError, USER_ERROR_CODE } from "./actor/errors.js";

@@ -30,6 +30,34 @@ export interface RunnerOptions {
   readonly logger?: Logger;
   /** Drain gracefully on SIGTERM and SIGINT (then exit). True when not given. */
   readonly handleSignals?: boolean;
+  /**
+   * Relay response bodies of unknown length (a `Response` built from a stream, with no
+   * `content-length`) as `ToServerResponseChunk`s instead of buffering them whole. Our engine
+   * relays them; Rivet's gateway drops streamed responses, so turn this off against it when
+   * handlers return streams. True when not given.
+   */
+  readonly streamResponses?: boolean;
+  /**
+   * How long a graceful shutdown waits for the engine's stop commands before it stops the
+   * remaining actors itself, in milliseconds; 10,000 when not given.
+   */
+  readonly drainGracePeriodMs?: number;
+  /** The longest a shutdown waits for its actors to stop, in milliseconds; 120,000 when not given. */
+  readonly shutdownTimeoutMs?: number;
+}
+
+/** What a runner reports about its connection, for `Runner.on`. */
+export interface RunnerEventMap {
+  /** `ToClientInit` arrived (first connect and every reconnect). */
+  readonly connected: { readonly runnerId: string };
+  /** The engine socket closed; a reconnect follows unless the runner was evicted or shut down. */
+  readonly disconnected: { readonly code: number; readonly reason: string };
+  /** Another connection with the same runner key took over: this runner stopped for good. */
+  readonly evicted: { readonly reason: string };
+  /** The connection was gone past the runner-lost threshold: local actors were stopped with reason `lost`. */
+  readonly lost: { readonly actorIds: readonly string[] };
+  /** The shutdown finished and the socket is closed. */
+  readonly shutdown: { readonly evicted: boolean };
 }
 
 /** A hibernating WebSocket the engine kept open while the actor slept, listed in its start command. */

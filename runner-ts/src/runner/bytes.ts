@@ -1,0 +1,48 @@
+/**
+ * Small byte helpers for the hot paths: the generated codecs want exact `ArrayBuffer`s for
+ * BARE `data`, while callers hand us `Uint8Array`s that may be views on larger buffers.
+ */
+
+/** The bytes of `view` as an ArrayBuffer of exactly that length: no copy when the view already covers its whole buffer. */
+export function exactArrayBuffer(view: ArrayBufferView): ArrayBuffer {
+  const { buffer, byteOffset, byteLength } = view;
+  if (byteOffset === 0 && byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) return buffer;
+  // A SharedArrayBuffer, or a view on part of a buffer (a pooled Node Buffer), is copied.
+  return new Uint8Array(buffer, byteOffset, byteLength).slice().buffer;
+}
+
+/** Compares two byte strings. */
+export function bytesEqual(a: ArrayBuffer, b: ArrayBuffer): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  const x = new Uint8Array(a);
+  const y = new Uint8Array(b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** A 4-byte tunnel ID (gateway or request) as an unsigned 32-bit number, for map keys. */
+export function id32(id: ArrayBuffer): number {
+  if (id.byteLength !== 4) {
+    // The codec fixes these at 4 bytes; anything else cannot come from a decoded message.
+    let h = 0;
+    for (const b of new Uint8Array(id)) h = (Math.imul(h, 31) + b) >>> 0;
+    return h;
+  }
+  const v = new Uint8Array(id);
+  return ((v[0] as number) * 0x1000000 + (((v[1] as number) << 16) | ((v[2] as number) << 8) | (v[3] as number))) >>> 0;
+}
+
+/** Hex of a tunnel ID, for logs. */
+export function idHex(id: ArrayBuffer): string {
+  return Buffer.from(id).toString("hex");
+}
+
+/** `a + 1` on the u16 message-index ring. */
+export function nextU16(a: number): number {
+  return (a + 1) & 0xffff;
+}
+
+/** Whether `a` comes after `b` on the u16 ring (Rivet's wrapping compare). */
+export function u16After(a: number, b: number): boolean {
+  return a !== b && ((a - b) & 0xffff) < 32_768;
+}

@@ -1,0 +1,271 @@
+import type { runner } from "@actorwire/protocol";
+import { exactArrayBuffer, idHex } from "./bytes.js";
+import type { LocalActor } from "./local-actor.js";
+import { MAX_TUNNEL_PAYLOAD_BYTES, type Tunnel, type TunnelEntry } from "./tunnel.js";
+import type { TunnelRequestInfo } from "./types.js";
+
+type ToServerTunnelMessageKind = runner.v7.ToServerTunnelMessageKind;
+
+const encoder = new TextEncoder();
+const EMPTY = new ArrayBuffer(0);
+
+/** The answer that makes the gateway wait for the actor and retry, as Rivet's runner sends it. */
+function notFound(): ToServerTunnelMessageKind {
+  return plainResponse(503, "Actor not found", { "x-rivet-error": "runner.actor_not_found" });
+}
+
+function plainResponse(status: number, text: string, extra: Record<string, string> = {}): ToServerTunnelMessageKind {
+  const body = encoder.encode(text);
+  const headers = new Map<string, string>(Object.entries(extra));
+  headers.set("content-type", "text/plain; charset=utf-8");
+  headers.set("content-length", String(body.byteLength));
+  return { tag: "ToServerResponseStart", val: { status, headers, body: body.buffer as ArrayBuffer, stream: false } };
+}
+
+/** `ToClientRequestStart`: answers at once if the actor is not here, otherwise starts an exchange. */
+export function startHttpRequest(tunnel: Tunnel, gatewayId: ArrayBuffer, requestId: ArrayBuffer, start: runner.v7.ToClientRequestStart): void {
+  const actor = tunnel.host.actor(start.actorId);
+  if (actor === undefined || actor.state === "stopping") {
+    tunnel.host.log.debug({ actorId: start.actorId, requestId: idHex(requestId) }, "HTTP request for an actor not hosted here");
+    tunnel.sendAt(gatewayId, requestId, 0, notFound());
+    return;
+  }
+  const exchange = new HttpExchange(tunnel, actor, gatewayId, requestId, start);
+  tunnel.register(exchange);
+  actor.entries.add(exchange);
+  void exchange.run();
+}
+
+/**
+ * One tunnelled HTTP request: a standard `Request` (its body whole, or streamed from
+ * `ToClientRequestChunk`s; its signal aborted by `ToClientRequestAbort` or the actor's
+ * stop), the handler's `Response`, and that response back as one `ToServerResponseStart`
+ * or, for a body of unknown length, a streamed start, chunks and a final chunk.
+ */
+class HttpExchange implements TunnelEntry {
+  nextIndex = 0;
+  private ended = false;
+  private readonly abort = new AbortController();
+  private bodyController: ReadableStreamDefaultController<Uint8Array> | undefined;
+  private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+
+  constructor(
+    private readonly tunnel: Tunnel,
+    private readonly actor: LocalActor,
+    readonly gatewayId: ArrayBuffer,
+    readonly requestId: ArrayBuffer,
+    private readonly start: runner.v7.ToClientRequestStart,
+  ) {}
+
+  async run(): Promise<void> {
+    const { host } = this.tunnel;
+    try {
+      // The gateway waits for the actor to be ready, but a request can still race a start.
+      if (this.actor.state === "starting" && !(await this.actor.started)) {
+        if (!this.ended) this.tunnel.send(this, notFound());
+        return;
+      }
+      if (this.ended) return;
+      const request = this.buildRequest();
+      const info: TunnelRequestInfo = { gatewayId: this.gatewayId, requestId: this.requestId, isRestoring: false };
+      let response: unknown;
+      try {
+        response = await host.handler.fetch(this.actor.actorId, request, info);
+      } catch (err) {
+        if (this.ended) return;
+        host.log.error({ err, actorId: this.actor.actorId }, "the actor's fetch handler threw");
+        this.tunnel.send(this, plainResponse(500, "Internal Server Error"));
+        return;
+      }
+      if (this.ended) {
+        if (response instanceof Response) void response.body?.cancel().catch(() => {});
+        return;
+      }
+      if (!(response instanceof Response)) {
+        host.log.error({ actorId: this.actor.actorId }, "the actor's fetch handler did not return a Response");
+        this.tunnel.send(this, plainResponse(500, "Internal Server Error"));
+        return;
+      }
+      await this.respond(response);
+    } catch (err) {
+      host.log.error({ err, actorId: this.actor.actorId }, "tunnelled HTTP request failed");
+      if (!this.ended) this.tunnel.send(this, plainResponse(500, "Internal Server Error"));
+    } finally {
+      this.end();
+    }
+  }
+
+  onTunnelMessage(kind: runner.v7.ToClientTunnelMessageKind): void {
+    switch (kind.tag) {
+      case "ToClientRequestChunk": {
+        const controller = this.bodyController;
+        if (controller === undefined) return;
+        try {
+          if (kind.val.body.byteLength > 0) controller.enqueue(new Uint8Array(kind.val.body));
+          if (kind.val.finish) {
+            controller.close();
+            this.bodyController = undefined;
+          }
+        } catch {
+          // The handler cancelled the body; the rest of it has nowhere to go.
+          this.bodyController = undefined;
+        }
+        return;
+      }
+      case "ToClientRequestAbort":
+        this.cancel("the client aborted the request");
+        return;
+      default:
+        this.tunnel.host.log.debug({ tag: kind.tag }, "unexpected tunnel message for an HTTP request");
+    }
+  }
+
+  onActorStopped(): void {
+    this.cancel("the actor stopped");
+  }
+
+  supersede(): void {
+    this.cancel("another request took its ID");
+  }
+
+  private cancel(why: string): void {
+    if (this.ended) return;
+    this.end();
+    const reason = new DOMException(why, "AbortError");
+    this.abort.abort(reason);
+    try {
+      this.bodyController?.error(reason);
+    } catch {
+      // Already closed.
+    }
+    this.bodyController = undefined;
+    void this.reader?.cancel(reason).catch(() => {});
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.tunnel.unregister(this);
+    this.actor.entries.delete(this);
+  }
+
+  private buildRequest(): Request {
+    const { method, path, headers, body, stream } = this.start;
+    const url = `http://actor${path.startsWith("/") ? path : `/${path}`}`;
+    const init: RequestInit & { duplex?: "half" } = { method, signal: this.abort.signal };
+    try {
+      init.headers = new Headers(headers as unknown as HeadersInit);
+    } catch {
+      // One bad header value must not cost the whole request: keep the ones Headers accepts.
+      const h = new Headers();
+      for (const [name, value] of headers) {
+        try {
+          h.append(name, value);
+        } catch {
+          this.tunnel.host.log.debug({ name }, "dropping a request header Headers refuses");
+        }
+      }
+      init.headers = h;
+    }
+    const bodyless = method === "GET" || method === "HEAD";
+    if (stream && !bodyless) {
+      init.body = new ReadableStream<Uint8Array>({
+        start: (controller) => {
+          this.bodyController = controller;
+        },
+      });
+      init.duplex = "half";
+    } else if (body !== null && body.byteLength > 0 && !bodyless) {
+      init.body = new Uint8Array(body);
+    }
+    return new Request(url, init);
+  }
+
+  private async respond(response: Response): Promise<void> {
+    const headers = new Map<string, string>();
+    response.headers.forEach((value, name) => {
+      // `Set-Cookie` is the one header Headers yields more than once; the wire map has one value per name.
+      const prior = headers.get(name);
+      headers.set(name, prior === undefined ? value : `${prior}, ${value}`);
+    });
+    const { status } = response;
+    const body = response.body;
+    if (body === null) {
+      this.tunnel.send(this, { tag: "ToServerResponseStart", val: { status, headers, body: null, stream: false } });
+      return;
+    }
+    const declared = headers.get("content-length");
+    if (declared === undefined && this.tunnel.host.streamResponses && bodyLength(response) === "stream") {
+      await this.relayStream(status, headers, body);
+      return;
+    }
+    if (declared !== undefined && Number(declared) > MAX_TUNNEL_PAYLOAD_BYTES) {
+      void body.cancel().catch(() => {});
+      this.refuseTooLarge(Number(declared));
+      return;
+    }
+    const bytes = await response.arrayBuffer();
+    if (this.ended) return;
+    if (bytes.byteLength > MAX_TUNNEL_PAYLOAD_BYTES) {
+      this.refuseTooLarge(bytes.byteLength);
+      return;
+    }
+    headers.set("content-length", String(bytes.byteLength));
+    this.tunnel.send(this, {
+      tag: "ToServerResponseStart",
+      val: { status, headers, body: bytes.byteLength === 0 ? null : bytes, stream: false },
+    });
+  }
+
+  /** A body past the engine's payload limit would cost the whole runner connection on Rivet's engine. */
+  private refuseTooLarge(size: number): void {
+    this.tunnel.host.log.error({ actorId: this.actor.actorId, size, limit: MAX_TUNNEL_PAYLOAD_BYTES }, "response body over the tunnel limit");
+    this.tunnel.send(this, plainResponse(500, `response body of ${size} bytes is over the ${MAX_TUNNEL_PAYLOAD_BYTES}-byte tunnel limit`));
+  }
+
+  private async relayStream(status: number, headers: Map<string, string>, body: ReadableStream<Uint8Array>): Promise<void> {
+    const reader = body.getReader();
+    this.reader = reader;
+    this.tunnel.send(this, { tag: "ToServerResponseStart", val: { status, headers, body: null, stream: true } });
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (this.ended) return;
+        if (done) break;
+        const chunk: unknown = value;
+        if (!ArrayBuffer.isView(chunk)) throw new TypeError("a response body chunk is not a byte array");
+        const bytes = chunk instanceof Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        for (let offset = 0; offset < bytes.byteLength; offset += MAX_TUNNEL_PAYLOAD_BYTES) {
+          const part = offset === 0 && bytes.byteLength <= MAX_TUNNEL_PAYLOAD_BYTES ? bytes : bytes.subarray(offset, offset + MAX_TUNNEL_PAYLOAD_BYTES);
+          this.tunnel.send(this, { tag: "ToServerResponseChunk", val: { body: exactArrayBuffer(part), finish: false } });
+        }
+      }
+      this.tunnel.send(this, { tag: "ToServerResponseChunk", val: { body: EMPTY, finish: true } });
+    } catch (err) {
+      if (this.ended) return;
+      this.tunnel.host.log.warn({ err, actorId: this.actor.actorId }, "a streamed response body failed; aborting the response");
+      this.tunnel.send(this, { tag: "ToServerResponseAbort", val: null });
+    } finally {
+      this.reader = undefined;
+    }
+  }
+}
+
+let stateSymbol: symbol | null | undefined;
+
+/**
+ * Whether a Response's body was given as a stream (length unknown) or as bytes, a string or
+ * a blob (length known). Standard Responses do not say; Node's fetch implementation keeps it
+ * in its internal state, which we read when it is there. Where it is not (another runtime),
+ * every body counts as known and is sent whole, which is always correct, only not streamed.
+ */
+function bodyLength(response: Response): "known" | "stream" {
+  if (stateSymbol === undefined) {
+    stateSymbol = Object.getOwnPropertySymbols(response).find((s) => s.description === "state") ?? null;
+  }
+  if (stateSymbol === null) return "known";
+  const state = (response as unknown as Record<symbol, { body?: { length?: unknown; source?: unknown } | null } | undefined>)[stateSymbol];
+  const body = state?.body;
+  if (body === undefined || body === null) return "known";
+  return typeof body.length === "number" ? "known" : body.source === null ? "stream" : "known";
+}

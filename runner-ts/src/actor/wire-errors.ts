@@ -1,0 +1,95 @@
+/**
+ * The errors the surfaces raise themselves, each an `ActorError` with rivetkit's stable
+ * `group.code`, and the HTTP status each error maps to (rivetkit-core's
+ * `framework_error_status`, with public user errors at 400 as rivetkit's `RivetError` does).
+ */
+import { ActorError } from "./errors.js";
+
+/** `auth.forbidden`: a `canSubscribe` or `canPublish` hook said no. */
+export function forbidden(): ActorError {
+  return new ActorError("auth", "forbidden", "Forbidden");
+}
+
+/** `queue.full`: the queue holds `maxQueueSize` messages already. */
+export function queueFull(limit: number): ActorError {
+  return new ActorError("queue", "full", `Queue is full. Limit is ${limit} messages.`, { limit });
+}
+
+/** `queue.message_too_large`: a message body over `maxQueueMessageSize`. */
+export function queueMessageTooLarge(size: number, limit: number): ActorError {
+  return new ActorError("queue", "message_too_large", `Queue message too large (${size} bytes). Limit is ${limit} bytes.`, { size, limit });
+}
+
+/** `queue.already_completed`: `complete()` called twice. */
+export function queueAlreadyCompleted(): ActorError {
+  return new ActorError("queue", "already_completed", "Queue message was already completed.");
+}
+
+/** `queue.previous_message_not_completed`: a receive while a completable message is still open. */
+export function queuePreviousNotCompleted(): ActorError {
+  return new ActorError(
+    "queue",
+    "previous_message_not_completed",
+    "Previous completable queue message is not completed. Call `message.complete(...)` before receiving the next message.",
+  );
+}
+
+/** `actor.aborted`: the actor is shutting down. */
+export function actorAborted(): ActorError {
+  return new ActorError("actor", "aborted", "Actor aborted");
+}
+
+/** `request.invalid`: a body or header that cannot be decoded. */
+export function invalidRequest(detail: string): ActorError {
+  return new ActorError("request", "invalid", `Invalid request: ${detail}`);
+}
+
+/** `encoding.invalid`: an encoding name we do not speak. */
+export function invalidEncoding(name: string): ActorError {
+  return new ActorError("encoding", "invalid", `Invalid encoding \`${name}\`.`);
+}
+
+/** `message.incoming_too_long`: a client message over the incoming limit. */
+export function incomingTooLong(): ActorError {
+  return new ActorError("message", "incoming_too_long", "Incoming message too long");
+}
+
+/** `message.outgoing_too_long`: a reply over the outgoing limit. */
+export function outgoingTooLong(): ActorError {
+  return new ActorError("message", "outgoing_too_long", "Outgoing message too long");
+}
+
+/** `actor.method_not_allowed`: a framework route called with the wrong method. */
+export function methodNotAllowed(method: string, path: string): ActorError {
+  return new ActorError("actor", "method_not_allowed", `Method ${method} is not allowed on ${path}`);
+}
+
+/** `actor.not_found` for a path no route serves (rivetkit answers 404 with a plain body). */
+export function routeNotFound(path: string): ActorError {
+  return new ActorError("actor", "route_not_found", `No route for ${path}`);
+}
+
+/** `actor.callback_timed_out`: a connection hook ran past its timeout. */
+export function callbackTimedOut(hook: string, ms: number): ActorError {
+  return new ActorError("actor", "callback_timed_out", `${hook} timed out after ${ms} ms`);
+}
+
+/** `actor.action_timed_out`: a request handler ran past `actionTimeout`. */
+export function actionTimedOut(): ActorError {
+  return new ActorError("actor", "action_timed_out", "Action timed out");
+}
+
+/** The HTTP status an error answers with. */
+export function statusForError(error: ActorError): number {
+  const { group, code } = error;
+  if (group === "auth" && code === "forbidden") return 403;
+  if (group === "actor" && code === "action_not_found") return 404;
+  if (group === "actor" && code === "route_not_found") return 404;
+  if (group === "actor" && code === "action_timed_out") return 408;
+  if (group === "actor" && code === "method_not_allowed") return 405;
+  if (group === "actor" && code === "not_found") return 404;
+  if (group === "actor" && code === "invalid_request") return 400;
+  if (group === "request" || group === "encoding" || group === "message" || group === "queue") return 400;
+  if (group === "user") return 400;
+  return 500;
+}

@@ -1,0 +1,51 @@
+import { EngineProcess } from "@actorwire/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TestHost } from "./runner-host.js";
+import { type ScenarioContext, gatewayUrl, runnerScenarios, startedActor } from "./runner-scenarios.js";
+
+// The runner connection against our engine binary (a child process on a random port): the
+// shared scenarios, plus what only our engine does (it relays streamed responses).
+
+const RUNNER = "runner-e2e";
+let engine: EngineProcess;
+let host: TestHost;
+const context = (): ScenarioContext => ({ base: engine.base, host, runnerName: RUNNER });
+
+beforeAll(async () => {
+  engine = await EngineProcess.start();
+  host = new TestHost({ endpoint: engine.base, runnerName: RUNNER });
+  await host.runner.start();
+});
+
+afterAll(async () => {
+  await host?.runner.shutdown({ immediate: true });
+  await engine?.close();
+});
+
+describe("against our engine", () => {
+  it("is listed with its slots and actor names after the handshake", async () => {
+    const runners = (await (await fetch(`${engine.base}/runners?namespace=default&name=${RUNNER}`)).json()) as {
+      runners: { runner_id: string; total_slots: number; version: number }[];
+    };
+    expect(runners.runners).toHaveLength(1);
+    expect(runners.runners[0]).toMatchObject({ runner_id: host.runner.runnerId, total_slots: 100, version: 1 });
+    const names = (await (await fetch(`${engine.base}/actors/names?namespace=default`)).json()) as { names: Record<string, unknown> };
+    expect(names.names.test).toEqual({ metadata: { kind: "runner-e2e" } });
+  });
+
+  runnerScenarios(context);
+
+  it("relays a response body of unknown length as a stream", async () => {
+    const ctx = context();
+    const actorId = await startedActor(ctx, "streamed");
+    const res = await fetch(gatewayUrl(ctx, actorId, "/stream?chunks=5&size=1000"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-streamed")).toBe("yes");
+    // Chunked: the length was not known when the head went out.
+    expect(res.headers.get("content-length")).toBeNull();
+    expect(res.headers.get("transfer-encoding")).toBe("chunked");
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.length).toBe(5000);
+    for (let i = 0; i < 5; i++) expect(body.subarray(i * 1000, (i + 1) * 1000).every((b) => b === 0x30 + i)).toBe(true);
+  });
+});

@@ -1,1 +1,49 @@
-export {};
+/**
+ * @actorwire/client: a rivetkit-shaped typed client for actors behind an actorwire or Rivet
+ * engine. `createClient<typeof registry>(endpoint)` is the entry point.
+ */
+export {
+  createClient,
+  ClientRaw,
+  type Client,
+  type ActorAccessor,
+  type ActorHandle,
+  type ActorConn,
+  type ActorQueueSend,
+  type ActorEventSubscribe,
+  type QueryOptions,
+  type GetOptions,
+  type GetOrCreateOptions,
+  type CreateOptions,
+} from "./client.js";
+export { ActorHandleRaw, type ActorActionOptions, type ActorFetchInit, type ActorGatewayOptions, type QueueSendOptions, type QueueSendResult } from "./handle.js";
+export { ActorConnRaw, type ActorConnStatus } from "./connection.js";
+export { type ClientConfigInput, type ConnectionOptionsInput, type Encoding, type ResolvedClientConfig, resolveClientConfig, parseEndpoint, DEFAULT_ENDPOINT } from "./config.js";
+export { ActorError } from "./actor-error.js";
+export {
+  ClientError,
+  ClientNetworkError,
+  ClientTimeoutError,
+  ClientAbortedError,
+  ClientConnectionLostError,
+  ActorConnDisposedError,
+  ClientDisposedError,
+  ClientQueueFullError,
+  ClientHttpError,
+  ClientProtocolError,
+  ClientConfigError,
+} from "./errors.js";
+export { type ActorKey, serializeActorKey, deserializeActorKey } from "./keys.js";
+export { type ActorQuery, isStaleActorError } from "./resolver.js";
+export type {
+  ActorsOf,
+  ActorActionFunction,
+  ActorDefinitionActions,
+  EventArgs,
+  EventName,
+  InferEventArgs,
+  QueueCompletion,
+  QueueMessage,
+  QueueName,
+  AnyActorDefinition,
+} from "./types.js";

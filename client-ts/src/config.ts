@@ -1,0 +1,130 @@
+/**
+ * Client configuration: what `createClient` accepts, and how the endpoint, namespace, token
+ * and pool are filled in from the environment (`RIVET_ENDPOINT`, `RIVET_NAMESPACE`,
+ * `RIVET_TOKEN`, `RIVET_POOL`) and from URL auth syntax (`https://namespace:token@host`).
+ */
+import { ClientConfigError } from "./errors.js";
+
+/** Wire encoding of actor messages. rivetkit's default is `bare`. */
+export type Encoding = "json" | "cbor" | "bare";
+
+/** The endpoint rivetkit falls back to when none is given. */
+export const DEFAULT_ENDPOINT = "http://localhost:6420";
+
+/** rivetkit's limit on the CBOR size of a creation input carried in a gateway query URL. */
+export const DEFAULT_MAX_INPUT_SIZE = 4 * 1024;
+
+/** What `createClient` accepts besides a bare endpoint string. */
+export interface ClientConfigInput {
+  /** Engine endpoint (`http://host:6420`); supports `https://namespace:token@host`. */
+  readonly endpoint?: string;
+  /** Token sent to the engine API and the gateway. */
+  readonly token?: string;
+  /** Namespace (default `"default"`). */
+  readonly namespace?: string;
+  /** Runner name (pool) new actors are placed on (default `"default"`). */
+  readonly poolName?: string;
+  /** Wire encoding (default `"bare"`, as rivetkit). */
+  readonly encoding?: Encoding;
+  /** Extra headers sent with every HTTP request (engine API and gateway). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Gateway options applied to every handle unless overridden per call. */
+  readonly gateway?: { readonly skipReadyWait?: boolean };
+  /** Largest CBOR creation input put into a gateway query URL (`getGatewayUrl`). */
+  readonly maxInputSize?: number;
+  /**
+   * Skips `GET /metadata` on the endpoint. When the endpoint is a user app (serverless) that
+   * answers with `clientEndpoint`, the client switches to that endpoint, as rivetkit does.
+   */
+  readonly disableMetadataLookup?: boolean;
+  /** Connection behaviour of `handle.connect()`. */
+  readonly connection?: ConnectionOptionsInput;
+}
+
+/** Reconnect and queueing knobs of connections. */
+export interface ConnectionOptionsInput {
+  /** First reconnect delay (default 250 ms). */
+  readonly minReconnectDelayMs?: number;
+  /** Largest reconnect delay (default 30 000 ms). */
+  readonly maxReconnectDelayMs?: number;
+  /**
+   * How long an action called while the connection is down waits for it to come back before
+   * failing with `client.timeout` (default 30 000 ms).
+   */
+  readonly queuedActionTimeoutMs?: number;
+  /** How many actions may wait for a reconnect at once (default 1 000); more fail at once. */
+  readonly maxQueuedActions?: number;
+}
+
+/** The configuration after defaults, environment and URL auth were applied. */
+export interface ResolvedClientConfig {
+  readonly endpoint: string;
+  readonly token: string | undefined;
+  readonly namespace: string;
+  readonly poolName: string;
+  readonly encoding: Encoding;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly skipReadyWait: boolean;
+  readonly maxInputSize: number;
+  readonly disableMetadataLookup: boolean;
+  readonly connection: Required<ConnectionOptionsInput>;
+}
+
+const ENCODINGS: readonly Encoding[] = ["json", "cbor", "bare"];
+
+/** Reads an environment variable where there is one (Node, Deno, Bun); browsers have none. */
+function env(name: string): string | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const value = proc?.env?.[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** Splits `https://ns:token@host/path` into the endpoint without credentials, namespace and token. */
+export function parseEndpoint(raw: string): { endpoint: string; namespace?: string; token?: string } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ClientConfigError(`invalid endpoint URL: ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ClientConfigError(`endpoint must be http(s), got ${url.protocol}`);
+  }
+  const namespace = url.username === "" ? undefined : decodeURIComponent(url.username);
+  const token = url.password === "" ? undefined : decodeURIComponent(url.password);
+  url.username = "";
+  url.password = "";
+  // A trailing slash would double up when paths are appended.
+  const endpoint = url.toString().replace(/\/+$/, "");
+  return { endpoint, ...(namespace === undefined ? {} : { namespace }), ...(token === undefined ? {} : { token }) };
+}
+
+/**
+ * Applies defaults in rivetkit's order: URL auth beats explicit fields, explicit fields beat
+ * the environment, and the environment beats defaults.
+ */
+export function resolveClientConfig(input: string | ClientConfigInput | undefined): ResolvedClientConfig {
+  const config: ClientConfigInput = typeof input === "string" ? { endpoint: input } : (input ?? {});
+  const rawEndpoint = config.endpoint ?? env("RIVET_ENGINE") ?? env("RIVET_ENDPOINT") ?? DEFAULT_ENDPOINT;
+  const parsed = parseEndpoint(rawEndpoint);
+  const encoding = config.encoding ?? "bare";
+  if (!ENCODINGS.includes(encoding)) throw new ClientConfigError(`unknown encoding ${JSON.stringify(encoding)}`);
+  const connection = config.connection ?? {};
+  return {
+    endpoint: parsed.endpoint,
+    namespace: parsed.namespace ?? config.namespace ?? env("RIVET_NAMESPACE") ?? "default",
+    token: parsed.token ?? config.token ?? env("RIVET_TOKEN"),
+    poolName: config.poolName ?? env("RIVET_POOL") ?? "default",
+    encoding,
+    headers: { ...(config.headers ?? {}) },
+    skipReadyWait: config.gateway?.skipReadyWait ?? false,
+    maxInputSize: config.maxInputSize ?? DEFAULT_MAX_INPUT_SIZE,
+    disableMetadataLookup: config.disableMetadataLookup ?? false,
+    connection: {
+      minReconnectDelayMs: connection.minReconnectDelayMs ?? 250,
+      maxReconnectDelayMs: connection.maxReconnectDelayMs ?? 30_000,
+      queuedActionTimeoutMs: connection.queuedActionTimeoutMs ?? 30_000,
+      maxQueuedActions: connection.maxQueuedActions ?? 1_000,
+    },
+  };
+}

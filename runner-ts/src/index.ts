@@ -4,3 +4,6 @@
  */
 export * from "./actor/definition.js";
 export { ActorError, UserError, USER_ERROR_CODE } from "./actor/errors.js";
+export { setup, ActorHost, DEFAULT_ENDPOINT, type StartedRegistry } from "./actor/registry.js";
+export { DEFAULT_OPTIONS, DEFAULT_MAX_STATE_BYTES, type ResolvedOptions } from "./actor/options.js";
+export * from "./runner/index.js";

@@ -169,41 +169,41 @@ export type KvValueOf<T extends KvValueType | undefined> = T extends "binary" ? 
 export type KvInput = string | Uint8Array | ArrayBuffer;
 
 /** Options of `c.kv` reads. */
-export interface KvOptions<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined> {
+export interface ActorKvOptions<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined> {
   readonly type?: T;
   readonly keyType?: K;
 }
 
 /** Options of `c.kv` lists. */
-export interface KvListOptions<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined>
-  extends KvOptions<T, K> {
+export interface ActorKvListOptions<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined>
+  extends ActorKvOptions<T, K> {
   readonly reverse?: boolean;
   readonly limit?: number;
 }
 
 /** `c.kv`: the actor's own key-value space, separate from the runtime's records. */
 export interface ActorKv {
-  get<T extends KvValueType | undefined = undefined>(key: KvInput, options?: KvOptions<T>): Promise<KvValueOf<T> | null>;
-  put(key: KvInput, value: KvInput, options?: KvOptions<KvValueType, KvValueType>): Promise<void>;
+  get<T extends KvValueType | undefined = undefined>(key: KvInput, options?: ActorKvOptions<T>): Promise<KvValueOf<T> | null>;
+  put(key: KvInput, value: KvInput, options?: ActorKvOptions<KvValueType, KvValueType>): Promise<void>;
   delete(key: KvInput): Promise<void>;
   /** Every entry (or those under `prefix` when given). */
   list<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined>(
     prefix?: KvInput,
-    options?: KvListOptions<T, K>,
+    options?: ActorKvListOptions<T, K>,
   ): Promise<[KvValueOf<K>, KvValueOf<T>][]>;
   listPrefix<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined>(
     prefix: KvInput,
-    options?: KvListOptions<T, K>,
+    options?: ActorKvListOptions<T, K>,
   ): Promise<[KvValueOf<K>, KvValueOf<T>][]>;
   /** Entries with `start <= key < end`. */
   listRange<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined>(
     start: KvInput,
     end: KvInput,
-    options?: KvListOptions<T, K>,
+    options?: ActorKvListOptions<T, K>,
   ): Promise<[KvValueOf<K>, KvValueOf<T>][]>;
   /** Deletes entries with `start <= key < end`. */
   deleteRange(start: KvInput, end: KvInput): Promise<void>;
-  batchGet<T extends KvValueType | undefined = undefined>(keys: readonly KvInput[], options?: KvOptions<T>): Promise<(KvValueOf<T> | null)[]>;
+  batchGet<T extends KvValueType | undefined = undefined>(keys: readonly KvInput[], options?: ActorKvOptions<T>): Promise<(KvValueOf<T> | null)[]>;
   batchPut(entries: readonly (readonly [KvInput, KvInput])[]): Promise<void>;
   batchDelete(keys: readonly KvInput[]): Promise<void>;
 }

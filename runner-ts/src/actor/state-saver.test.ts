@@ -1,6 +1,6 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { MemoryKv } from "../../test/support/memory-runner.js";
+import { MemoryKv } from "../testing/memory-runner.js";
 import { KEY_ACTOR } from "./keys.js";
 import { StateSaver } from "./state-saver.js";
 
@@ -137,11 +137,12 @@ describe("StateSaver", () => {
     expect(saver.hasPending).toBe(false);
   });
 
-  it("after close, nothing more is written", async () => {
+  it("after close, nothing more is written and a flush of new changes fails", async () => {
     const { kv, saver, set } = setup(5);
     saver.close();
-    set(1);
     await saver.flush();
+    set(1);
+    await expect(saver.flush()).rejects.toMatchObject({ code: "stopping" });
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(kv.puts).toHaveLength(0);
   });

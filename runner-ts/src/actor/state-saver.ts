@@ -11,6 +11,7 @@
 import type { Logger } from "pino";
 import type { RunnerKv } from "../runner/types.js";
 import type { KvWrite } from "./contract.js";
+import { stopping } from "./errors.js";
 import { keyId } from "./keys.js";
 
 /** Most entries in one KV put or delete (the engine's limit). */
@@ -81,7 +82,7 @@ export class StateSaver {
 
   /** Queues record writes for the next batch (without waiting). */
   addWrite(write: KvWrite): void {
-    if (this.closed) throw new Error("the actor's saver is closed");
+    if (this.closed) throw stopping(this.host.actorId);
     this.writes ??= new Map();
     if (write.puts) for (const [key, value] of write.puts) this.writes.set(keyId(key), [key, value]);
     if (write.deletes) for (const key of write.deletes) this.writes.set(keyId(key), [key, null]);
@@ -92,7 +93,9 @@ export class StateSaver {
   /** Resolves once every change made so far is durable; rejects if its batch failed. */
   flush(): Promise<void> {
     const target = this.changeSeq;
-    if (this.durableSeq >= target || this.closed) return RESOLVED;
+    if (this.durableSeq >= target) return RESOLVED;
+    // After the final save, a change can no longer be made durable; saying it was would be a lie.
+    if (this.closed) return Promise.reject(stopping(this.host.actorId));
     if (this.inflight !== undefined) {
       if (this.inflightSeq >= target) return this.inflight;
       this.next ??= deferred();

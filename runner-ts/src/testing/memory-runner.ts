@@ -3,7 +3,7 @@
  * engine's range semantics, and a record of the intents and alarms the core sent. It is a test
  * double for the runner connection, not a mocked engine: end-to-end tests use real processes.
  */
-import type { HibernatedSocketMeta, KvListOptions, KvListQuery, RunnerApi, RunnerKv } from "../../src/runner/types.js";
+import type { HibernatedSocketMeta, KvListOptions, KvListQuery, RunnerApi, RunnerKv } from "../runner/types.js";
 
 function compare(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);

@@ -70,6 +70,10 @@ export interface TestHostOptions {
   readonly onStop?: (actorId: string, reason: ActorStopReason) => Promise<void> | void;
   /** Called inside `onActorStart`; a throw fails the start. */
   readonly onStart?: (info: ActorStartInfo) => Promise<void> | void;
+  /** Called for every host event as it happens. */
+  readonly onEvent?: (event: HostEvent) => void;
+  /** Passed to the runner; false when not given (tests run in a shared worker process). */
+  readonly handleSignals?: boolean;
 }
 
 /** The test host and the runner it runs on. */
@@ -100,7 +104,7 @@ export class TestHost {
       actorNames: { test: { metadata: { kind: "runner-e2e" } } },
       metadata: { test: true },
       handler,
-      handleSignals: false,
+      handleSignals: options.handleSignals ?? false,
       logger: pino({ level: process.env.ACTORWIRE_RUNNER_LOG_LEVEL ?? "silent" }),
     });
   }
@@ -149,6 +153,7 @@ export class TestHost {
 
   private push(event: HostEvent): void {
     this.events.push(event);
+    this.options.onEvent?.(event);
     const wakeups = [...this.wakeups];
     this.wakeups.clear();
     for (const w of wakeups) w();

@@ -6,3 +6,5 @@ export * as client from "./client.js";
 export * as persist from "./persist.js";
 export * from "./versioned/index.js";
 export { codecModules } from "./gen/codecs.js";
+export * from "./client-encoding/index.js";
+export * from "./actor-error.js";

@@ -1,0 +1,106 @@
+import type { ActorSpecifier, HttpResponseErrorBody } from "./client-encoding/types.js";
+
+/**
+ * Well-known `group.code` pairs of errors that cross the client protocol, spelled the way
+ * rivetkit 2.3.19 spells them so that clients written for Rivet recognise them. Where they
+ * come from (rivetkit's TypeScript in `node_modules/rivetkit/dist/tsup`, and its Rust core,
+ * `@rivetkit/rivetkit-napi`, whose error schemas are visible as strings in the binary):
+ *
+ * - `actor.internal_error`, message "An internal error occurred": `INTERNAL_ERROR_CODE` and
+ *   `INTERNAL_ERROR_DESCRIPTION` in `src/actor/errors.ts` (chunk-P2OFXH4G.js); the client
+ *   treats "actor.internal_error" with "Actor is stopping" as retryable.
+ * - `actor.action_not_found`: the Rust core's `rivetkit_core::error::action_not_found`
+ *   (`ACTION_NOT_FOUND_SCHEMA`). The TS inspector route uses "action.action_not_found" for the
+ *   inspector's own action endpoint only.
+ * - `actor.action_timed_out`: the Rust core's `ActionTimedOut` schema (code "action_timed_out").
+ * - `actor.not_found`: `actorNotFound()` in `src/actor/errors.ts`; the client retries on it
+ *   while resolving (chunk-BKX7UDTA.js).
+ * - `auth.forbidden`: `forbiddenError()` in `src/actor/errors.ts` (status 403). rivetkit has no
+ *   "actor.forbidden".
+ * - `request.invalid`: `invalidRequest()` in `src/actor/errors.ts`; the Rust core's WebSocket
+ *   path reports an undecodable message as "actor.invalid_request", which is kept too.
+ * - `message.incoming_too_long` / `message.outgoing_too_long`: the Rust core's message size
+ *   errors (`registry/websocket.rs`), and rivetkit's serverless start handler (mod.js).
+ * - `queue.full`, `queue.message_too_large`, `queue.timed_out`: the Rust core's `QueueFull`,
+ *   `QueueMessageTooLarge` and `QueueWaitTimedOut`; mod.js checks "queue"/"timed_out".
+ * - `user.user_error`: `UserError` (`USER_ERROR_CODE`) for errors an actor throws on purpose.
+ */
+export const ACTOR_ERROR_CODES = {
+  internalError: { group: "actor", code: "internal_error" },
+  actionNotFound: { group: "actor", code: "action_not_found" },
+  actionTimedOut: { group: "actor", code: "action_timed_out" },
+  notFound: { group: "actor", code: "not_found" },
+  forbidden: { group: "auth", code: "forbidden" },
+  invalidRequest: { group: "request", code: "invalid" },
+  invalidWebSocketMessage: { group: "actor", code: "invalid_request" },
+  incomingTooLong: { group: "message", code: "incoming_too_long" },
+  outgoingTooLong: { group: "message", code: "outgoing_too_long" },
+  queueFull: { group: "queue", code: "full" },
+  queueMessageTooLarge: { group: "queue", code: "message_too_large" },
+  queueTimedOut: { group: "queue", code: "timed_out" },
+  userError: { group: "user", code: "user_error" },
+} as const satisfies Record<string, { group: string; code: string }>;
+
+/** The message every non-ActorError is replaced with on the wire. */
+export const INTERNAL_ERROR_MESSAGE = "An internal error occurred";
+
+/** Options of {@link ActorError}. */
+export interface ActorErrorOptions {
+  /** Structured details sent to the client with the error. */
+  metadata?: unknown;
+  /** The actor instance that produced the error. */
+  actor?: ActorSpecifier | null;
+  cause?: unknown;
+}
+
+/**
+ * The error that crosses the client protocol as `{group, code, message, metadata}`: actions
+ * throw it on purpose to tell their caller what went wrong, and clients rethrow it when an
+ * action, a queue send or a connection reports one. Anything else thrown inside an actor is
+ * replaced by `actor.internal_error` before it leaves (see {@link ActorError.from}).
+ */
+export class ActorError extends Error {
+  override readonly name = "ActorError";
+  readonly group: string;
+  readonly code: string;
+  readonly metadata?: unknown;
+  readonly actor?: ActorSpecifier | null;
+
+  constructor(group: string, code: string, message: string, options: ActorErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.group = group;
+    this.code = code;
+    if (options.metadata !== undefined) this.metadata = options.metadata;
+    if (options.actor !== undefined) this.actor = options.actor;
+  }
+
+  /** `group.code`, the stable identifier of this kind of error. */
+  get id(): string {
+    return `${this.group}.${this.code}`;
+  }
+
+  /**
+   * Normalises anything thrown into an ActorError. An ActorError stays itself; anything else
+   * becomes `actor.internal_error` with the generic message, keeping the original as `cause`
+   * for logs: its message and stack may hold secrets and never go on the wire.
+   */
+  static from(thrown: unknown): ActorError {
+    if (thrown instanceof ActorError) return thrown;
+    return new ActorError(ACTOR_ERROR_CODES.internalError.group, ACTOR_ERROR_CODES.internalError.code, INTERNAL_ERROR_MESSAGE, {
+      cause: thrown,
+    });
+  }
+
+  /** Rebuilds an error received from the wire (an `HttpResponseError` or a `ToClient` Error). */
+  static fromWire(body: HttpResponseErrorBody): ActorError {
+    return new ActorError(body.group, body.code, body.message, { metadata: body.metadata, actor: body.actor });
+  }
+
+  /** The fields that go on the wire, as an `HttpResponseError` body. */
+  toWire(): HttpResponseErrorBody {
+    const out: HttpResponseErrorBody = { group: this.group, code: this.code, message: this.message };
+    if (this.metadata !== undefined) out.metadata = this.metadata;
+    if (this.actor !== undefined) out.actor = this.actor;
+    return out;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryKv, TestHost } from "../../test/fixtures/surfaces-host.js";
+import { MemoryKv, TestHost } from "./surfaces-test-host.js";
 import { encodeValue } from "./cbor.js";
 import { DurableQueue } from "./queue.js";
 

@@ -8,6 +8,7 @@
  *
  * | Route | What it does |
  * |---|---|
+ * | `* /ping` | answers `pong` (the smallest round trip) |
  * | `* /echo` | answers the body as it came, with `x-echo-method`, `-path`, `-query`, `-length`, `-sha256` |
  * | `GET /bytes?n=N` | answers N bytes of {@link patternBytes} |
  * | `GET /stream?chunks=N&size=S` | a streamed body (no content-length): N chunks of S bytes, produced over time |
@@ -177,6 +178,7 @@ export class TestHost {
         },
       });
     }
+    if (path === "/ping") return new Response("pong");
     if (path === "/bytes") return new Response(patternBytes(Number(url.searchParams.get("n") ?? "0")));
     if (path === "/stream") {
       const chunks = Number(url.searchParams.get("chunks") ?? "3");

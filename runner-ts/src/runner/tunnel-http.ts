@@ -195,7 +195,8 @@ class HttpExchange implements TunnelEntry {
       return;
     }
     const declared = headers.get("content-length");
-    if (declared === undefined && this.tunnel.host.streamResponses && bodyLength(response) === "stream") {
+    const shape = bodyShape(response);
+    if (declared === undefined && shape.kind === "stream" && this.tunnel.host.streamResponses) {
       await this.relayStream(status, headers, body);
       return;
     }
@@ -204,8 +205,15 @@ class HttpExchange implements TunnelEntry {
       this.refuseTooLarge(Number(declared));
       return;
     }
-    const bytes = await response.arrayBuffer();
-    if (this.ended) return;
+    let bytes: ArrayBuffer;
+    if (shape.kind === "bytes") {
+      bytes = shape.bytes;
+      // The stream over the source was never read; cancelling it releases it.
+      void body.cancel().catch(() => {});
+    } else {
+      bytes = await response.arrayBuffer();
+      if (this.ended) return;
+    }
     if (bytes.byteLength > MAX_TUNNEL_PAYLOAD_BYTES) {
       this.refuseTooLarge(bytes.byteLength);
       return;
@@ -253,19 +261,40 @@ class HttpExchange implements TunnelEntry {
 
 let stateSymbol: symbol | null | undefined;
 
+/** What is known about a Response's body without reading it. */
+type BodyShape =
+  /** Given as bytes or a string: here they are, no stream needed. */
+  | { readonly kind: "bytes"; readonly bytes: ArrayBuffer }
+  /** Given as a stream: its length is unknown. */
+  | { readonly kind: "stream" }
+  /** Anything else (a Blob, form data, or a runtime whose internals we do not know): read it. */
+  | { readonly kind: "read" };
+
+const READ: BodyShape = { kind: "read" };
+const STREAM: BodyShape = { kind: "stream" };
+
 /**
- * Whether a Response's body was given as a stream (length unknown) or as bytes, a string or
- * a blob (length known). Standard Responses do not say; Node's fetch implementation keeps it
- * in its internal state, which we read when it is there. Where it is not (another runtime),
- * every body counts as known and is sent whole, which is always correct, only not streamed.
+ * How a Response's body was given. Standard Responses do not say; Node's fetch
+ * implementation keeps the original source in its internal state, which we read when it is
+ * there: bytes and strings are taken as they are (no stream machinery on the hot path), and a
+ * stream source means the length is unknown. Where the state is not there (another runtime),
+ * every body is read whole, which is always correct, only neither fast nor streamed.
  */
-function bodyLength(response: Response): "known" | "stream" {
+function bodyShape(response: Response): BodyShape {
   if (stateSymbol === undefined) {
     stateSymbol = Object.getOwnPropertySymbols(response).find((s) => s.description === "state") ?? null;
   }
-  if (stateSymbol === null) return "known";
+  if (stateSymbol === null) return READ;
   const state = (response as unknown as Record<symbol, { body?: { length?: unknown; source?: unknown } | null } | undefined>)[stateSymbol];
   const body = state?.body;
-  if (body === undefined || body === null) return "known";
-  return typeof body.length === "number" ? "known" : body.source === null ? "stream" : "known";
+  if (body === undefined || body === null) return READ;
+  const { source } = body;
+  if (source === null || source === undefined) return typeof body.length === "number" ? READ : STREAM;
+  // Only an untouched body may be taken from its source.
+  if (response.bodyUsed) return READ;
+  if (typeof source === "string") return { kind: "bytes", bytes: encoder.encode(source).buffer as ArrayBuffer };
+  if (source instanceof ArrayBuffer) return { kind: "bytes", bytes: source.slice(0) };
+  // Node's Response already holds a private copy of the bytes it was given, so they are ours to send.
+  if (ArrayBuffer.isView(source)) return { kind: "bytes", bytes: exactArrayBuffer(source) };
+  return READ;
 }

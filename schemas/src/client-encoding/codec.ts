@@ -23,7 +23,7 @@ export const CLIENT_LATEST_VERSION = 4;
 export interface MessageSpec<T, B> {
   readonly type: string;
   readonly versioned: VersionedCodec<B>;
-  toTree(value: T, user: (payload: unknown) => unknown): unknown;
+  toTree(value: T, user: (payload: unknown) => unknown, encoding: "json" | "cbor"): unknown;
   fromTree(tree: unknown): T;
   toBare(value: T): B;
   fromBare(value: B): T;
@@ -37,9 +37,9 @@ export function messageCodec<T, B>(spec: MessageSpec<T, B>): ClientMessageCodec<
     encode(value: T, encoding: ClientEncoding, version?: number): Uint8Array | string {
       switch (encoding) {
         case "json":
-          return jsonStringifyCompat(spec.toTree(value, (payload) => payload));
+          return jsonStringifyCompat(spec.toTree(value, (payload) => payload, "json"));
         case "cbor":
-          return encodeCborRaw(spec.toTree(value, (payload) => escapeForCbor(payload)));
+          return encodeCborRaw(spec.toTree(value, (payload) => escapeForCbor(payload), "cbor"));
         case "bare":
           return encodeBare(spec, value, version ?? CLIENT_LATEST_VERSION);
         default:

@@ -123,7 +123,8 @@ export function toCompat(value: unknown, options: CompatOptions = { json: false 
 }
 
 /**
- * Reads compat form back into user values (rivetkit's `reviveJsonCompatValue`). Native values
+ * Reads compat form back into user values (rivetkit's `reviveJsonCompatValue`, except that an
+ * unknown `$` tag is kept as a plain array instead of being an error). Native values
  * (bigints, Maps, byte arrays, Sets, Dates from CBOR tags) are accepted as they are, so the
  * same function reads rivetkit's json, its inline cbor and its CBOR blobs. Byte strings that
  * cbor-x hands back as Node Buffers become plain Uint8Arrays.
@@ -172,7 +173,10 @@ function fromTagged(tag: string, payload: unknown): unknown {
       return new Set(payload.map(fromCompat));
     default:
       if (tag.startsWith("$$")) return [tag.slice(1), fromCompat(payload)];
-      throw new ProtocolError("malformed", `unknown compat tag ${JSON.stringify(tag)}`, -1);
+      // rivetkit's reader throws here, but its cbor writer does not escape user arrays, so a
+      // rivetkit client sending `["$x", 1]` in cbor would otherwise be unreadable. An unknown
+      // tag can only be such an array, so it is kept as one.
+      return [tag, fromCompat(payload)];
   }
 }
 

@@ -308,11 +308,15 @@ function checkTimeout(timeout: number): bigint {
 const HttpQueueSendRequest = messageCodec<HttpQueueSendRequestBody, c4.HttpQueueSendRequest>({
   type: "HttpQueueSendRequest",
   versioned: versioned.HttpQueueSendRequest,
-  toTree(value, user) {
+  toTree(value, user, encoding) {
     const out: Record<string, unknown> = { body: user(value.body) };
     if (value.name !== undefined) out.name = value.name;
     if (value.wait !== undefined) out.wait = value.wait;
     if (value.timeout !== undefined) out.timeout = value.timeout;
+    // rivetkit's client sends `{body, name, wait, timeout}` with `timeout: undefined` when no
+    // timeout was given, which cbor-x writes as the simple value undefined (f7). A value that
+    // carries the key keeps it, so such a body is re-encoded byte for byte.
+    else if (encoding === "cbor" && Object.hasOwn(value, "timeout")) out.timeout = undefined;
     return out;
   },
   fromTree(tree) {
@@ -321,6 +325,7 @@ const HttpQueueSendRequest = messageCodec<HttpQueueSendRequestBody, c4.HttpQueue
     if (v.name !== undefined && v.name !== null) out.name = str(v.name, "HttpQueueSendRequest.name");
     if (v.wait !== undefined && v.wait !== null) out.wait = bool(v.wait, "HttpQueueSendRequest.wait");
     if (v.timeout !== undefined && v.timeout !== null) out.timeout = millis(v.timeout, "HttpQueueSendRequest.timeout");
+    else if (Object.hasOwn(v, "timeout")) out.timeout = undefined;
     return out;
   },
   toBare: (value) => ({

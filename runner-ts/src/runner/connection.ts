@@ -74,15 +74,18 @@ export class EngineConnection {
    * so that the caller can keep it for later.
    */
   send(message: runner.v7.ToServer): boolean {
-    if (!this.ready) return false;
-    (this.ws as WebSocket).send(runner.v7.encodeToServer(message));
+    const ws = this.ws;
+    // A closing socket would drop the frame without a word; the caller keeps it instead.
+    if (!this.ready || ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(runner.v7.encodeToServer(message));
     return true;
   }
 
   /** Sends an already encoded message if the socket is ready. */
   sendFrame(frame: Uint8Array): boolean {
-    if (!this.ready) return false;
-    (this.ws as WebSocket).send(frame);
+    const ws = this.ws;
+    if (!this.ready || ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(frame);
     return true;
   }
 

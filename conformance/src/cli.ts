@@ -3,6 +3,8 @@
  *
  *   actorwire-conformance codec --testee "<command>" [--run <glob>]… [--skip <glob>]…
  *     [--known-failing <file>] [--junit <file>] [--json <file>] [--timeout <ms>] …
+ *   actorwire-conformance runner --runner "<command>" [--run <glob>]… [--skip <glob>]…
+ *     [--known-failing <file>] [--junit <file>] [--json <file>] [--seed <n>] [--runs <n>] …
  *
  * Exit status: 0 when every required case (with --enforce-recommended, every case) passed or
  * is listed as known failing, no listed case passed and at least one case was checked; 1
@@ -15,10 +17,13 @@ import { parseArgs } from "node:util";
 import type { CaseGlob } from "./glob.js";
 import { patternsOfArgument, readKnownFailing, type KnownFailingEntry } from "./pattern-files.js";
 import { jsonReport, junitXml } from "./reports.js";
-import { runCodecSuite, type GroupSummary, type RunEvent } from "./run-codec.js";
+import type { CaseResult, GroupSummary, SuiteRunResult } from "./results.js";
+import { runCodecSuite, type RunEvent } from "./run-codec.js";
+import { runRunnerSuite } from "./run-runner.js";
 import { DEFAULT_VECTORS_DIR } from "./vectors.js";
 
 const USAGE = `Usage: actorwire-conformance codec --testee "<command>" [options]
+       actorwire-conformance runner --runner "<command>" [options]
 
 Runs the codec conformance suite against a testee: a program that speaks the testee
 protocol (4-byte big-endian length + UTF-8 JSON frames) on stdin/stdout. See the README.
@@ -38,6 +43,15 @@ Options:
   --vectors <dir>           golden vectors directory (default: this repository's fixtures/vectors)
   --verbose                 copy the testee's stderr, print every failure in full
   -h, --help                this text
+
+Runner suite (plays the engine; starts the runner with RIVET_ENDPOINT, RIVET_NAMESPACE,
+RIVET_RUNNER, RIVET_TOKEN, RIVET_TOTAL_SLOTS, ACTORWIRE_CONFORMANCE_PROTOCOL_VERSION):
+  --runner <command>        shell command that starts the runner hosting the standard
+                            conformance actors (required)
+  --seed <n>                fast-check seed of the model-based case (printed on failure)
+  --runs <n>                fast-check runs of the model-based case (default 5)
+  --startup-timeout, --run, --skip, --known-failing, --junit, --json,
+  --enforce-recommended and --verbose as above
 
 Globs: "*" matches within one name component, "**" any number of components, e.g.
   --run 'codec/runner/v7/**'   --skip 'codec/**/len=1048576/*'`;
@@ -60,6 +74,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       allowPositionals: true,
       options: {
         testee: { type: "string" },
+        runner: { type: "string" },
+        seed: { type: "string" },
+        runs: { type: "string" },
         run: { type: "string", multiple: true },
         skip: { type: "string", multiple: true },
         "known-failing": { type: "string", multiple: true },
@@ -89,15 +106,22 @@ export async function main(argv: readonly string[]): Promise<number> {
   let timeoutMs: number;
   let startupTimeoutMs: number;
   let maxRestarts: number;
+  let seed: number | undefined;
+  let runs: number;
   try {
-    if (positionals.length !== 1 || positionals[0] !== "codec") throw new UsageError(`expected the suite name "codec", got ${JSON.stringify(positionals.join(" "))}`);
-    if (values.testee === undefined || values.testee.trim() === "") throw new UsageError("--testee is required");
+    if (positionals.length !== 1 || (positionals[0] !== "codec" && positionals[0] !== "runner")) {
+      throw new UsageError(`expected the suite name "codec" or "runner", got ${JSON.stringify(positionals.join(" "))}`);
+    }
+    if (positionals[0] === "codec" && (values.testee === undefined || values.testee.trim() === "")) throw new UsageError("--testee is required");
+    if (positionals[0] === "runner" && (values.runner === undefined || values.runner.trim() === "")) throw new UsageError("--runner is required");
     run = (values.run ?? []).flatMap(patternsOfArgument);
     skip = (values.skip ?? []).flatMap(patternsOfArgument);
     knownFailing = (values["known-failing"] ?? []).flatMap(readKnownFailing);
     timeoutMs = positiveInt("--timeout", values.timeout, 10_000);
     startupTimeoutMs = positiveInt("--startup-timeout", values["startup-timeout"], 30_000);
     maxRestarts = positiveInt("--max-restarts", values["max-restarts"], 3);
+    seed = values.seed === undefined ? undefined : positiveInt("--seed", values.seed, 0);
+    runs = positiveInt("--runs", values.runs, 5);
   } catch (error) {
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === "ENOENT") {
       process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
@@ -128,32 +152,53 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (!g.supported || g.required.total + g.recommended.total + g.skipped > 0) print(groupLine(g));
         return;
       }
-      case "case": {
-        const r = event.result;
-        if (r.outcome !== "failed" && r.outcome !== "unexpected-pass") return;
-        // Once the testee is given up, the note has said why; the reports list every case.
-        if (r.reason?.startsWith("not run:")) {
-          notRun++;
-          notRunReason = r.reason.slice("not run:".length).trim();
-          return;
-        }
-        const label = r.outcome === "unexpected-pass" ? "UNEXPECTED PASS" : r.level === "required" ? "FAIL" : "FAIL (recommended)";
-        // Past the first few, one line per failure keeps a badly broken testee's output readable.
-        if (verbose || detailed < 20) {
-          detailed++;
-          print(`${label} ${r.name}`);
-          for (const line of (r.reason ?? "").split("\n")) print(`  ${line}`);
-          for (const line of r.detail ?? []) print(`  ${line}`);
-        } else {
-          print(`${label} ${r.name}: ${(r.reason ?? "").split("\n")[0]}`);
-        }
+      case "case":
+        printCase(event.result);
         return;
-      }
+    }
+  };
+  const printCase = (r: CaseResult): void => {
+    if (r.outcome !== "failed" && r.outcome !== "unexpected-pass") return;
+    // Once the testee is given up, the note has said why; the reports list every case.
+    if (r.reason?.startsWith("not run:")) {
+      notRun++;
+      notRunReason = r.reason.slice("not run:".length).trim();
+      return;
+    }
+    const label = r.outcome === "unexpected-pass" ? "UNEXPECTED PASS" : r.level === "required" ? "FAIL" : "FAIL (recommended)";
+    // Past the first few, one line per failure keeps a badly broken testee's output readable.
+    if (verbose || detailed < 20) {
+      detailed++;
+      print(`${label} ${r.name}`);
+      for (const line of (r.reason ?? "").split("\n")) print(`  ${line}`);
+      for (const line of r.detail ?? []) print(`  ${line}`);
+    } else {
+      print(`${label} ${r.name}: ${(r.reason ?? "").split("\n")[0]}`);
     }
   };
 
-  const result = await runCodecSuite({
-    testee: values.testee,
+  let result: SuiteRunResult;
+  if (positionals[0] === "runner") {
+    print(`runner: ${values.runner}`);
+    result = await runRunnerSuite({
+      runner: values.runner!,
+      run,
+      skip,
+      knownFailing,
+      startupTimeoutMs,
+      runs,
+      ...(seed !== undefined ? { seed } : {}),
+      enforceRecommended: values["enforce-recommended"] === true,
+      echoStderr: verbose,
+      onEvent: (event) => {
+        if (event.kind === "case") printCase(event.result);
+        else if (event.kind === "note") print(`note: ${event.text}`);
+        else print(groupLine(event.summary));
+      },
+    });
+  } else {
+    result = await runCodecSuite({
+    testee: values.testee!,
     vectorsDir: values.vectors !== undefined ? resolve(values.vectors) : DEFAULT_VECTORS_DIR,
     run,
     skip,
@@ -165,6 +210,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     echoStderr: verbose,
     onEvent,
   });
+  }
 
   for (const entry of result.unmatchedKnownFailing) {
     print(`warning: known-failing entry ${entry.where} (${entry.glob.source}) matched no case of this run`);

@@ -2,7 +2,7 @@
  * The machine-readable reports of a run: JUnit XML for CI dashboards and a JSON document
  * with every case, for anything else.
  */
-import type { CodecRunResult } from "./run-codec.js";
+import type { SuiteRunResult } from "./results.js";
 
 // Characters XML 1.0 cannot carry at all (controls, lone surrogates, U+FFFE/U+FFFF).
 const NOT_XML = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -24,12 +24,12 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(3);
  * to fail are `<skipped>` with the entry's reason; failures carry the request, the expected
  * and the actual answer. A failed recommended case is a `<failure type="recommended">`.
  */
-export function junitXml(result: CodecRunResult): string {
+export function junitXml(result: SuiteRunResult): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const failures = result.totals.failed;
   const skipped = result.totals.skipped + result.totals.expectedFailures;
   out.push(
-    `<testsuites name="actorwire-conformance codec" tests="${result.cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(result.durationMs)}" timestamp="${result.startedAt}">`,
+    `<testsuites name="actorwire-conformance ${result.suite}" tests="${result.cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(result.durationMs)}" timestamp="${result.startedAt}">`,
   );
   for (const group of result.groups) {
     const cases = result.cases.filter((c) => c.group === group.group);
@@ -37,7 +37,7 @@ export function junitXml(result: CodecRunResult): string {
     const failed = cases.filter((c) => c.outcome === "failed" || c.outcome === "unexpected-pass").length;
     const skip = cases.filter((c) => c.outcome === "skipped" || c.outcome === "expected-failure").length;
     const time = cases.reduce((sum, c) => sum + c.durationMs, 0);
-    out.push(`  <testsuite name="codec/${group.family}/v${group.version}" tests="${cases.length}" failures="${failed}" errors="0" skipped="${skip}" time="${seconds(time)}">`);
+    out.push(`  <testsuite name="${result.suite === "codec" ? "codec/" : ""}${group.family}/v${group.version}" tests="${cases.length}" failures="${failed}" errors="0" skipped="${skip}" time="${seconds(time)}">`);
     if (result.testee !== undefined) {
       out.push(`    <properties><property name="testee" value="${xml(`${result.testee.name} ${result.testee.version}`)}"/><property name="command" value="${xml(result.command)}"/></properties>`);
     }
@@ -70,11 +70,11 @@ function firstLine(text: string): string {
 }
 
 /** The JSON report: the run's result as data (see the README for its fields). */
-export function jsonReport(result: CodecRunResult): string {
+export function jsonReport(result: SuiteRunResult): string {
   return `${JSON.stringify(
     {
       tool: "actorwire-conformance",
-      suite: "codec",
+      suite: result.suite,
       command: result.command,
       testee: result.testee ?? null,
       startedAt: result.startedAt,

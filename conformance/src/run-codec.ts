@@ -7,10 +7,11 @@
  * again, at most `maxRestarts` times; after that every remaining case fails with the reason,
  * so a bad testee costs a clear report rather than a stuck or crashed harness.
  */
-import { typeCases, typePrefix, type CodecCase, type Level } from "./codec-cases.js";
+import { typeCases, typePrefix, type CodecCase } from "./codec-cases.js";
 import { hexDifference, preview, previewHex, valueDifference } from "./compare.js";
 import type { CaseGlob } from "./glob.js";
 import type { KnownFailingEntry } from "./pattern-files.js";
+import { applyKnownFailing, type CaseResult, emptyGroup, exitCodeOf, type GroupSummary, type Outcome, type SuiteRunResult, tally, totalsOf } from "./results.js";
 import { TesteeFailure, TesteeProcess } from "./testee-process.js";
 import type { HelloResponse } from "./testee-protocol.js";
 import { loadVectorCases, suiteVersions } from "./vectors.js";
@@ -36,55 +37,10 @@ export interface CodecRunOptions {
   onEvent?: (event: RunEvent) => void;
 }
 
-/** How one case ended. */
-export type Outcome = "passed" | "failed" | "skipped" | "expected-failure" | "unexpected-pass";
+export type { CaseResult, GroupSummary, Outcome } from "./results.js";
 
-/** The result of one case. */
-export interface CaseResult {
-  name: string;
-  /** `<family> v<N>`. */
-  group: string;
-  level: Level;
-  outcome: Outcome;
-  durationMs: number;
-  /** Why it failed, was skipped, or is known to fail. */
-  reason?: string;
-  /** Request, expected and actual, a few lines, for failures. */
-  detail?: string[];
-}
-
-/** Pass counts of one family and version. */
-export interface GroupSummary {
-  group: string;
-  family: string;
-  version: number;
-  /** False when the testee's hello did not list this version; it then has no cases. */
-  supported: boolean;
-  required: { passed: number; total: number };
-  recommended: { passed: number; total: number };
-  expectedFailures: number;
-  skipped: number;
-}
-
-/** Everything a run produced. */
-export interface CodecRunResult {
-  command: string;
-  testee: HelloResponse | undefined;
-  startedAt: string;
-  durationMs: number;
-  cases: CaseResult[];
-  groups: GroupSummary[];
-  totals: { passed: number; failed: number; skipped: number; expectedFailures: number };
-  /** Known-failing entries that matched no case of this run. */
-  unmatchedKnownFailing: KnownFailingEntry[];
-  /** Lines worth showing that are not about one case (unknown versions in the hello, restarts). */
-  notes: string[];
-  /**
-   * 0 when every required case (with `enforceRecommended`, every case) passed or is known to
-   * fail, no known-failing case passed, and at least one case was not skipped.
-   */
-  exitCode: 0 | 1;
-}
+/** Everything a codec run produced (the shared result, with the testee's hello). */
+export type CodecRunResult = SuiteRunResult & { testee: HelloResponse | undefined };
 
 /** What a run reports while it goes. */
 export type RunEvent =
@@ -158,17 +114,10 @@ export async function runCodecSuite(options: CodecRunOptions): Promise<CodecRunR
 
   let nextId = 1;
   for (const { family, version, schema } of versions) {
-    const group = `${family} v${version}`;
     // Without a hello (the testee never started) every version is assumed, so that each of
     // its cases is reported as failed rather than silently left out.
     const supported = hello === undefined || hello.supports.some((s) => s.family === family && s.versions.includes(version));
-    const summary: GroupSummary = {
-      group, family, version, supported,
-      required: { passed: 0, total: 0 },
-      recommended: { passed: 0, total: 0 },
-      expectedFailures: 0,
-      skipped: 0,
-    };
+    const summary = emptyGroup(family, version, supported);
     if (supported) {
       for (const type of schema.roots) {
         if (!mayBeSelected(typePrefix(family, version, type))) continue;
@@ -176,24 +125,9 @@ export async function runCodecSuite(options: CodecRunOptions): Promise<CodecRunR
         for (const testCase of typeCases(schema, type, vectors)) {
           if (!selected(testCase.name)) continue;
           const result = await runOne(testCase);
-          const known = options.knownFailing.find((k) => k.glob.matches(testCase.name));
-          if (known !== undefined) {
-            knownHits.add(known);
-            if (result.outcome === "failed") {
-              result.outcome = "expected-failure";
-              result.detail = [`failure: ${result.reason ?? ""}`, ...(result.detail ?? [])];
-              result.reason = `known failing (${known.where})${known.reason !== "" ? `: ${known.reason}` : ""}`;
-            } else if (result.outcome === "passed") {
-              result.outcome = "unexpected-pass";
-              result.reason = `passed, but ${known.where} lists it as known failing; remove the entry`;
-            }
-          }
+          applyKnownFailing(result, options.knownFailing, knownHits);
           cases.push(result);
-          const counts = testCase.level === "required" ? summary.required : summary.recommended;
-          if (result.outcome === "skipped") summary.skipped++;
-          else counts.total++;
-          if (result.outcome === "passed") counts.passed++;
-          if (result.outcome === "expected-failure") summary.expectedFailures++;
+          tally(summary, result);
           emit({ kind: "case", result, request: testCase });
         }
       }
@@ -241,17 +175,9 @@ export async function runCodecSuite(options: CodecRunOptions): Promise<CodecRunR
     return graded === null ? done("passed") : done("failed", graded, describe(testCase, answer));
   }
 
-  const totals = { passed: 0, failed: 0, skipped: 0, expectedFailures: 0 };
-  for (const result of cases) {
-    if (result.outcome === "passed") totals.passed++;
-    else if (result.outcome === "skipped") totals.skipped++;
-    else if (result.outcome === "expected-failure") totals.expectedFailures++;
-    else totals.failed++;
-  }
-  const decisive = cases.some(
-    (c) => (c.outcome === "failed" && (c.level === "required" || options.enforceRecommended === true)) || c.outcome === "unexpected-pass",
-  );
+  const totals = totalsOf(cases);
   return {
+    suite: "codec",
     command: options.testee,
     testee: hello,
     startedAt: new Date(started).toISOString(),
@@ -261,8 +187,7 @@ export async function runCodecSuite(options: CodecRunOptions): Promise<CodecRunR
     totals,
     unmatchedKnownFailing: options.knownFailing.filter((k) => !knownHits.has(k)),
     notes,
-    // A run in which every case was skipped (or none was selected) checked nothing.
-    exitCode: decisive || cases.length === totals.skipped ? 1 : 0,
+    exitCode: exitCodeOf(cases, options.enforceRecommended === true),
   };
 }
 

@@ -45,6 +45,53 @@ describe("json shapes", () => {
   });
 });
 
+describe("lenient reading of json and cbor", () => {
+  it("accepts plain numbers for ids and generations, and a null or missing key", () => {
+    const text =
+      '{"body":{"tag":"Error","val":{"group":"g","code":"c","message":"m","actionId":3,"actor":{"actorId":"a","generation":2,"key":null}}}}';
+    expect(clientMessages.ToClient.decode(text, "json").value).toEqual({
+      tag: "Error",
+      val: { group: "g", code: "c", message: "m", actionId: 3n, actor: { actorId: "a", generation: 2n, key: null } },
+    });
+    expect(clientMessages.HttpResponseError.decode('{"group":"g","code":"c","message":"m","actor":{"actorId":"a","generation":1}}', "json").value).toEqual({
+      group: "g",
+      code: "c",
+      message: "m",
+      actor: { actorId: "a", generation: 1n, key: null },
+    });
+  });
+
+  it("treats a missing actionId as a connection-wide error and ignores unknown fields", () => {
+    expect(clientMessages.ToClient.decode('{"body":{"tag":"Error","val":{"group":"g","code":"c","message":"m","extra":1}}}', "json").value).toEqual({
+      tag: "Error",
+      val: { group: "g", code: "c", message: "m", actionId: null },
+    });
+  });
+
+  it("reads a json body sent as bytes, and a cbor frame whose $-array rivetkit left unescaped", () => {
+    const bytes = new TextEncoder().encode('{"args":[["$BigInt","5"]]}');
+    expect(clientMessages.HttpActionRequest.decode(bytes, "json").value).toEqual({ args: [5n] });
+    // rivetkit's cbor writer sends ["$x", 1] as it is; it is read back as the same array.
+    const cbor = new Uint8Array(Buffer.from("b900016461726773818262247801", "hex"));
+    expect(clientMessages.HttpActionRequest.decode(cbor, "cbor").value).toEqual({ args: [["$x", 1]] });
+  });
+
+  it("refuses ids outside the u64 range and negative timeouts", () => {
+    expect(() => clientMessages.ToServer.encode({ tag: "ActionRequest", val: { id: -1n, name: "x", args: [] } }, "json")).toThrow(
+      expect.objectContaining({ code: "invalid_value" }),
+    );
+    expect(() => clientMessages.ToServer.encode({ tag: "ActionRequest", val: { id: 1n << 64n, name: "x", args: [] } }, "bare")).toThrow(
+      expect.objectContaining({ code: "invalid_value" }),
+    );
+    expect(() => clientMessages.HttpQueueSendRequest.encode({ body: 1, timeout: -5 }, "bare")).toThrow(
+      expect.objectContaining({ code: "invalid_value" }),
+    );
+    expect(() => clientMessages.ToServer.decode('{"body":{"tag":"ActionRequest","val":{"id":["$BigInt","18446744073709551616"],"name":"x","args":[]}}}', "json")).toThrow(
+      expect.objectContaining({ code: "malformed" }),
+    );
+  });
+});
+
 describe("cbor", () => {
   it("writes ids as 64-bit integers so rivetkit's reader sees bigints", () => {
     const bytes = clientMessages.ToClient.encode({ tag: "ActionResponse", val: { id: 1n, output: 8 } }, "cbor") as Uint8Array;

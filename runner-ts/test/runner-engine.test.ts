@@ -1,7 +1,7 @@
 import { EngineProcess } from "@actorwire/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestHost } from "./runner-host.js";
-import { type ScenarioContext, gatewayUrl, runnerScenarios, startedActor } from "./runner-scenarios.js";
+import { type ScenarioContext, gatewayUrl, hibernationAcrossSleep, runnerScenarios, startedActor } from "./runner-scenarios.js";
 
 // The runner connection against our engine binary (a child process on a random port): the
 // shared scenarios, plus what only our engine does (it relays streamed responses).
@@ -13,7 +13,7 @@ const context = (): ScenarioContext => ({ base: engine.base, host, runnerName: R
 
 beforeAll(async () => {
   engine = await EngineProcess.start();
-  host = new TestHost({ endpoint: engine.base, runnerName: RUNNER });
+  host = new TestHost({ endpoint: engine.base, runnerName: RUNNER, hibernate: true });
   await host.runner.start();
 });
 
@@ -47,5 +47,9 @@ describe("against our engine", () => {
     const body = Buffer.from(await res.arrayBuffer());
     expect(body.length).toBe(5000);
     for (let i = 0; i < 5; i++) expect(body.subarray(i * 1000, (i + 1) * 1000).every((b) => b === 0x30 + i)).toBe(true);
+  });
+
+  it("keeps a hibernatable WebSocket across a sleep and wakes the actor for its next message", async () => {
+    await hibernationAcrossSleep(context(), "hibernating");
   });
 });

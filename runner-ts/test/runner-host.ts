@@ -19,10 +19,19 @@
  * | `* /throw` | the handler throws |
  *
  * WebSockets echo text and binary frames; the text `close:<code>:<reason>` makes the actor close.
+ * With `hibernate`, sockets under `/hws` hibernate: their text answers name the generation
+ * that answered, and the text `sleep` puts the actor to sleep.
  */
 import { createHash } from "node:crypto";
 import pino from "pino";
-import type { ActorStartInfo, ActorStopReason, RunnerHandler, TunnelWebSocket } from "../src/runner/index.js";
+import type {
+  ActorStartInfo,
+  ActorStopReason,
+  HibernatedSocketMeta,
+  RunnerHandler,
+  TunnelRequestInfo,
+  TunnelWebSocket,
+} from "../src/runner/index.js";
 import { Runner, RunnerError } from "../src/runner/index.js";
 
 const encoder = new TextEncoder();
@@ -75,18 +84,27 @@ export interface TestHostOptions {
   readonly onEvent?: (event: HostEvent) => void;
   /** Passed to the runner; false when not given (tests run in a shared worker process). */
   readonly handleSignals?: boolean;
+  /**
+   * Lets sockets on paths under `/hws` hibernate: the host persists each one's indices (in
+   * memory, as a real host would in its storage), acks every message it handled, and
+   * restores them when the actor starts again.
+   */
+  readonly hibernate?: boolean;
 }
 
 /** The test host and the runner it runs on. */
 export class TestHost {
   readonly events: HostEvent[] = [];
   readonly runner: Runner;
+  /** What the host persisted of each actor's hibernatable sockets. */
+  readonly persisted = new Map<string, HibernatedSocketMeta[]>();
   private readonly wakeups = new Set<() => void>();
 
   constructor(private readonly options: TestHostOptions) {
     const handler: RunnerHandler = {
       onActorStart: async (info) => {
         await options.onStart?.(info);
+        if (options.hibernate === true) await this.runner.restoreHibernatedSockets(info.actorId, this.persisted.get(info.actorId) ?? []);
         this.push({ event: "start", actorId: info.actorId, generation: info.generation, name: info.name, key: info.key });
       },
       onActorStop: async (actorId, generation, reason) => {
@@ -94,7 +112,8 @@ export class TestHost {
         await options.onStop?.(actorId, reason);
       },
       fetch: (actorId, request) => this.fetch(actorId, request),
-      websocket: (actorId, socket, request) => this.websocket(actorId, socket, request),
+      websocket: (actorId, socket, request, info) => this.websocket(actorId, socket, request, info),
+      canHibernate: (_actorId, request) => options.hibernate === true && new URL(request.url).pathname.startsWith("/hws"),
     };
     this.runner = new Runner({
       endpoint: options.endpoint,
@@ -263,9 +282,30 @@ export class TestHost {
     }
   }
 
-  private websocket(actorId: string, ws: TunnelWebSocket, request: Request): void {
+  private websocket(actorId: string, ws: TunnelWebSocket, request: Request, info: TunnelRequestInfo): void {
     const path = new URL(request.url).pathname;
     this.push({ event: "wsOpen", actorId, path });
+    let meta: HibernatedSocketMeta | undefined;
+    if (ws.isHibernatable) {
+      const list = this.persisted.get(actorId) ?? [];
+      this.persisted.set(actorId, list);
+      meta = list.find((m) => Buffer.from(m.requestId).equals(Buffer.from(info.requestId)));
+      if (meta === undefined) {
+        const headers: Record<string, string> = {};
+        request.headers.forEach((value, name) => {
+          headers[name] = value;
+        });
+        meta = { gatewayId: info.gatewayId, requestId: info.requestId, path, headers, lastReceivedIndex: 0, lastSentIndex: 0 };
+        list.push(meta);
+      }
+    }
+    const persist = () => {
+      if (meta === undefined) return;
+      const list = this.persisted.get(actorId) ?? [];
+      const i = list.indexOf(meta);
+      meta = { ...meta, lastReceivedIndex: ws.lastReceivedIndex, lastSentIndex: ws.lastSentIndex };
+      if (i >= 0) list[i] = meta;
+    };
     ws.addEventListener("message", (event) => {
       const data = event.data;
       if (typeof data === "string" && data.startsWith("close:")) {
@@ -273,8 +313,23 @@ export class TestHost {
         ws.close(Number(code), reason.join(":"));
         return;
       }
-      ws.send(data);
+      if (!ws.isHibernatable) {
+        ws.send(data);
+        return;
+      }
+      // Hibernatable sockets say which generation answered, and `sleep` puts the actor to sleep.
+      if (data === "sleep") setTimeout(() => this.runner.sleepActor(actorId), 50);
+      ws.send(typeof data === "string" ? `${data} (generation ${this.generation(actorId)})` : data);
+      // Handled and persisted: the gateway may forget it.
+      persist();
+      if (ws.isHibernatable) ws.ack(event.messageIndex);
     });
-    ws.addEventListener("close", (event) => this.push({ event: "wsClose", actorId, path, code: event.code, reason: event.reason }));
+    ws.addEventListener("close", (event) => {
+      this.push({ event: "wsClose", actorId, path, code: event.code, reason: event.reason });
+      // A closed socket is forgotten; one that hibernates never sees a close here.
+      const list = this.persisted.get(actorId);
+      const i = list === undefined || meta === undefined ? -1 : list.indexOf(meta);
+      if (i >= 0) list?.splice(i, 1);
+    });
   }
 }

@@ -309,3 +309,44 @@ export function runnerScenarios(context: () => ScenarioContext): void {
     });
   });
 }
+
+/**
+ * A hibernatable WebSocket across a sleep: the client stays connected while the actor
+ * sleeps, its next message wakes the actor, and the restored socket answers it. The host
+ * must have been made with `hibernate: true`.
+ */
+export async function hibernationAcrossSleep(ctx: ScenarioContext, key: string): Promise<void> {
+  const actorId = await startedActor(ctx, key);
+  const ws = new WebSocket(`${ctx.base.replace(/^http/, "ws")}/gateway/${actorId}/hws/chat`, ["rivet"]);
+  const received: string[] = [];
+  const wakeups: (() => void)[] = [];
+  ws.on("message", (data: Buffer) => {
+    received.push(data.toString());
+    for (const w of wakeups.splice(0)) w();
+  });
+  let closed: { code: number; reason: string } | undefined;
+  ws.on("close", (code, reason) => {
+    closed = { code, reason: reason.toString() };
+  });
+  await once(ws, "open");
+  const next = async () => {
+    while (received.length === 0) await new Promise<void>((r) => wakeups.push(r));
+    return received.shift() as string;
+  };
+  ws.send("one");
+  expect(await next()).toBe("one (generation 0)");
+  const from = ctx.host.mark;
+  ws.send("sleep");
+  expect(await next()).toBe("sleep (generation 0)");
+  await ctx.host.next("stop", (e) => e.actorId === actorId && e.generation === 0, { from });
+  // Asleep, the client is still connected.
+  expect(closed).toBeUndefined();
+  ws.send("two");
+  expect(await next()).toBe("two (generation 1)");
+  ws.send("three");
+  expect(await next()).toBe("three (generation 1)");
+  expect(ctx.host.persisted.get(actorId)?.length).toBe(1);
+  ws.close(1000, "done");
+  await ctx.host.next("wsClose", (e) => e.actorId === actorId && e.path === "/hws/chat", { from });
+  expect(ctx.host.persisted.get(actorId)).toEqual([]);
+}

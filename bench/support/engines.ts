@@ -15,7 +15,7 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { keepAliveAgent, httpRequest } from "./http.js";
 import { rivetEngineEnv, rivetEngineVersion } from "@actorwire/testkit/rivet-engine";
@@ -83,29 +83,36 @@ export interface OursOptions {
   readonly tsx?: boolean;
 }
 
-/** Where the bundle goes: inside node_modules, so its npm imports resolve from the repository. */
-const BUNDLE = join(root, "node_modules/.cache/actorwire-bench/engine.mjs");
+/** Where bundles go: inside node_modules, so their npm imports resolve from the repository. */
+const BUNDLE_DIR = join(root, "node_modules/.cache/actorwire-bench");
 
 /**
- * Bundles `engine-ts/src/bin.ts` from the current sources into one ES module. Workspace
- * packages are inlined (resolved through their `source` condition, as tests do); npm
- * packages with native parts or worker threads stay external and load from node_modules.
+ * Bundles one entry point (relative to the repository root) from the current sources into
+ * one ES module named `<name>.mjs`. Workspace packages are inlined (resolved through their
+ * `source` condition, as tests do); npm packages with native parts or worker threads stay
+ * external and load from node_modules.
  */
-export async function bundleOurs(): Promise<string> {
+export async function bundle(entry: string, name: string): Promise<string> {
   const esbuild = await import("esbuild");
-  mkdirSync(dirname(BUNDLE), { recursive: true });
+  mkdirSync(BUNDLE_DIR, { recursive: true });
+  const outfile = join(BUNDLE_DIR, `${name}.mjs`);
   await esbuild.build({
-    entryPoints: [join(root, "engine-ts/src/bin.ts")],
+    entryPoints: [join(root, entry)],
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node20",
     conditions: ["source"],
-    external: ["better-sqlite3", "pino", "ws"],
-    outfile: BUNDLE,
+    external: ["better-sqlite3", "pino", "ws", "cbor-x"],
+    outfile,
     logLevel: "warning",
   });
-  return BUNDLE;
+  return outfile;
+}
+
+/** Bundles our engine (`engine-ts/src/bin.ts`). */
+export function bundleOurs(): Promise<string> {
+  return bundle("engine-ts/src/bin.ts", "engine");
 }
 
 /** The handle of a started engine process: its URL, memory and CPU readings, and stop. */

@@ -7,6 +7,8 @@ import { createApiHandler } from "./api/router.js";
 import { Catalog } from "./catalog/catalog.js";
 import { RunnerEndpoint, type RunnerEndpointOptions } from "./runners/index.js";
 import { Gateway, type GatewayConfig } from "./gateway/index.js";
+import type { runner } from "@actorwire/protocol";
+import { GroupCommit } from "./kv/group-commit.js";
 import { KvService } from "./kv/service.js";
 import { StorageRunnerRegistry } from "./runners/storage-registry.js";
 import { MemoryStorage } from "./storage/memory.js";
@@ -91,17 +93,22 @@ export function createEngine(options: EngineOptions = {}): Engine {
   });
   const gw = gateway;
   const kv = new KvService({ storage, version: VERSION });
-  runners.setKvHandler((connection, request) => {
-    // As Rivet's engine does, a runner may only touch the KV of a live actor it hosts.
-    const stored = catalog.getActor(request.actorId);
-    if (stored === undefined || stored.actor.destroy_ts != null || stored.actor.namespace_id !== connection.namespace.id) {
-      return { tag: "KvErrorResponse", val: { message: "actor does not exist" } };
-    }
-    if (lifecycle.runnerOf(request.actorId) !== connection.runnerId) {
-      return { tag: "KvErrorResponse", val: { message: "actor does not belong to runner" } };
-    }
-    return kv.execute(request.actorId, request.data);
-  });
+  // KV requests arriving together share one commit (and one fsync); see GroupCommit.
+  const kvCommits = new GroupCommit<runner.v7.KvResponseData>(storage);
+  runners.setKvHandler((connection, request) =>
+    kvCommits.submit(() => {
+      // As Rivet's engine does, a runner may only touch the KV of a live actor it hosts. The
+      // check runs inside the batch, right before the request, so it sees the latest state.
+      const stored = catalog.getActor(request.actorId);
+      if (stored === undefined || stored.actor.destroy_ts != null || stored.actor.namespace_id !== connection.namespace.id) {
+        return { tag: "KvErrorResponse", val: { message: "actor does not exist" } };
+      }
+      if (lifecycle.runnerOf(request.actorId) !== connection.runnerId) {
+        return { tag: "KvErrorResponse", val: { message: "actor does not belong to runner" } };
+      }
+      return kv.execute(request.actorId, request.data);
+    }),
+  );
   const api = createApiHandler({
     catalog,
     version: VERSION,

@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import type { Readable } from "node:stream";
-import { repoRoot } from "./engine-process.js";
-import { JsonLines, type WaitOptions } from "@actorwire/testkit";
+import { JsonLines, repoRoot, type WaitOptions } from "@actorwire/testkit";
 import type { RunnerEvent } from "./test-actor.js";
 
 export interface RunnerProcessOptions {

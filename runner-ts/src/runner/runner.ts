@@ -19,6 +19,7 @@ import type {
   RunnerApi,
   RunnerEventMap,
   RunnerHandler,
+  RunnerKv,
   RunnerOptions,
 } from "./types.js";
 
@@ -45,7 +46,9 @@ type Listener<E extends keyof RunnerEventMap> = (event: RunnerEventMap[E]) => vo
  * ```
  */
 export class Runner implements RunnerApi {
-  readonly kv: KvClient;
+  /** The KV of the actors this runner hosts. */
+  readonly kv: RunnerKv;
+  private readonly kvClient: KvClient;
   private currentRunnerId: string | undefined;
   private readonly handler: RunnerHandler;
   private readonly log: Logger;
@@ -79,7 +82,8 @@ export class Runner implements RunnerApi {
       sendFrame: (frame) => this.connection.sendFrame(frame),
     };
     this.tunnel = new Tunnel(host, startHttpRequest, openWebSocket);
-    this.kv = new KvClient({ send: (m) => this.connection.send(m) }, this.log);
+    this.kvClient = new KvClient({ send: (m) => this.connection.send(m) }, this.log);
+    this.kv = this.kvClient;
     const protocols = ["rivet"];
     if (options.token !== undefined) protocols.push(`rivet_token.${options.token}`);
     this.connection = new EngineConnection(
@@ -213,7 +217,7 @@ export class Runner implements RunnerApi {
       for (const actor of [...this.actors.values()]) void this.stopActor(actor, "lost");
     }
     // Order matters: waiting KV first, then every unacked event, then the tunnel's backlog.
-    this.kv.onConnected();
+    this.kvClient.onConnected();
     const events = this.history.unacked();
     if (events.length > 0) this.connection.send({ tag: "ToServerEvents", val: events });
     this.tunnel.flush();
@@ -230,7 +234,7 @@ export class Runner implements RunnerApi {
         this.tunnel.handle(message.val);
         return;
       case "ToClientKvResponse":
-        this.kv.onResponse(message.val);
+        this.kvClient.onResponse(message.val);
         return;
       case "ToClientCommands":
         this.onCommands(message.val);
@@ -244,7 +248,7 @@ export class Runner implements RunnerApi {
   }
 
   private onClose(info: { code: number; reason: string; evicted: boolean; final: boolean }): void {
-    this.kv.onDisconnected();
+    this.kvClient.onDisconnected();
     this.emit("disconnected", { code: info.code, reason: info.reason });
     if (info.evicted) {
       this.evicted = true;
@@ -272,7 +276,7 @@ export class Runner implements RunnerApi {
       if (this.connection.ready) return;
       const actorIds = [...this.actors.keys()];
       this.log.warn({ thresholdMs: threshold, actors: actorIds.length }, "runner lost: stopping every local actor");
-      this.kv.rejectAll(new RunnerError("runner.lost", `disconnected from the engine for more than ${threshold} ms`));
+      this.kvClient.rejectAll(new RunnerError("runner.lost", `disconnected from the engine for more than ${threshold} ms`));
       // The gateway has given up on those requests; their answers would only be dropped.
       this.tunnel.dropBuffered();
       for (const actor of [...this.actors.values()]) void this.stopActor(actor, "lost");
@@ -489,7 +493,7 @@ export class Runner implements RunnerApi {
     clearTimeout(this.ackTimer);
     this.ackTimer = undefined;
     this.sendAcks();
-    this.kv.rejectAll(new RunnerError("runner.shutdown", "the runner shut down"), true);
+    this.kvClient.rejectAll(new RunnerError("runner.shutdown", "the runner shut down"), true);
     this.tunnel.dropBuffered();
     await this.connection.close(1000, "pegboard.runner_shutdown");
     releaseSignalsFor(this);

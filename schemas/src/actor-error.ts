@@ -9,9 +9,13 @@ import type { ActorSpecifier, HttpResponseErrorBody } from "./client-encoding/ty
  * - `actor.internal_error`, message "An internal error occurred": `INTERNAL_ERROR_CODE` and
  *   `INTERNAL_ERROR_DESCRIPTION` in `src/actor/errors.ts` (chunk-P2OFXH4G.js); the client
  *   treats "actor.internal_error" with "Actor is stopping" as retryable.
+ *   Rivet's server (the Rust core), seen live on `rivet-engine`, reports an action that threw
+ *   a plain Error as `rivetkit.internal_error` with the same message instead; both mean the
+ *   same to rivetkit's client.
  * - `actor.action_not_found`: the Rust core's `rivetkit_core::error::action_not_found`
- *   (`ACTION_NOT_FOUND_SCHEMA`). The TS inspector route uses "action.action_not_found" for the
- *   inspector's own action endpoint only.
+ *   (`ACTION_NOT_FOUND_SCHEMA`), seen live as 404 "Action `x` was not found.". The TS
+ *   inspector route uses "action.action_not_found" for the inspector's own endpoint only.
+ * - `core.internal_error`: what the Rust core answers (400) to a request body it cannot read.
  * - `actor.action_timed_out`: the Rust core's `ActionTimedOut` schema (code "action_timed_out").
  * - `actor.not_found`: `actorNotFound()` in `src/actor/errors.ts`; the client retries on it
  *   while resolving (chunk-BKX7UDTA.js).
@@ -27,6 +31,8 @@ import type { ActorSpecifier, HttpResponseErrorBody } from "./client-encoding/ty
  */
 export const ACTOR_ERROR_CODES = {
   internalError: { group: "actor", code: "internal_error" },
+  rivetkitInternalError: { group: "rivetkit", code: "internal_error" },
+  coreInternalError: { group: "core", code: "internal_error" },
   actionNotFound: { group: "actor", code: "action_not_found" },
   actionTimedOut: { group: "actor", code: "action_timed_out" },
   notFound: { group: "actor", code: "not_found" },

@@ -42,6 +42,15 @@ function bytesToHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * cbor frames in which rivetkit's client wrote user values as native CBOR (a 64-bit integer
+ * for a bigint, tag 64 bytes, tag 258/259 Sets and Maps, tag 1 Dates, `undefined`). We write
+ * user values in compat form instead, as Rivet's server does and needs (it refuses those tags
+ * inline and turns 64-bit integers into plain numbers), so these re-encode to different bytes
+ * that carry the same value.
+ */
+const CBOR_NATIVE_PAYLOAD_FRAMES = new Set(["http.echo/HttpActionRequest"]);
+
 for (const encoding of ["bare", "cbor", "json"] as const) {
   describe(`captured rivetkit ${encoding} frames`, () => {
     it("exist", () => {
@@ -71,7 +80,13 @@ for (const encoding of ["bare", "cbor", "json"] as const) {
           expect(version).toBe(4);
           const tag = item.type.split(".")[1];
           if (tag !== undefined) expect((value as { tag: string }).tag).toBe(tag);
-          expect(bytesToHex(codec.encode(value, encoding) as Uint8Array)).toBe(item.hex);
+          const ours = codec.encode(value, encoding) as Uint8Array;
+          if (encoding === "cbor" && CBOR_NATIVE_PAYLOAD_FRAMES.has(item.name)) {
+            expect(bytesToHex(ours)).not.toBe(item.hex);
+            expect(codec.decode(ours, encoding).value).toStrictEqual(value);
+          } else {
+            expect(bytesToHex(ours)).toBe(item.hex);
+          }
         }
       });
     }

@@ -1,7 +1,7 @@
 import { ProtocolError, VersionError } from "../errors.js";
 import type { VersionedCodec } from "../versioned/chain.js";
 import { checkSize, decodeCborRaw, encodeCborRaw } from "./cbor.js";
-import { escapeForCbor, fromCompat, guard, jsonParseCompat, jsonStringifyCompat } from "./compat.js";
+import { fromCompat, guard, jsonParseCompat, jsonStringifyCompat, toCompat } from "./compat.js";
 import { malformed } from "./shape.js";
 import type { ClientEncoding, ClientMessageCodec } from "./types.js";
 
@@ -12,10 +12,12 @@ export const CLIENT_LATEST_VERSION = 4;
  * How one message type maps onto the three encodings.
  *
  * json and cbor carry the same tree (`toTree`): plain objects in the field order rivetkit
- * writes, message-level `uint`s as bigints, user payloads inline. `userFields` marks which
- * values in it are user payloads: in cbor only those get the `$` escape (see
- * `escapeForCbor`); in json the whole tree goes through the compat stringifier, as rivetkit
- * does. `fromTree` checks and reads the tree after compat revival.
+ * writes, message-level `uint`s as bigints, user payloads inline. `user` marks the user
+ * payloads in it: in cbor they are written in compat form, as Rivet's server (the Rust core)
+ * writes them and as it needs them (it refuses CBOR tags such as byte strings, Sets and Dates
+ * inline, and turns 64-bit integers into plain numbers); in json the whole tree goes through
+ * the compat stringifier, as rivetkit does. `fromTree` checks and reads the tree after compat
+ * revival, which accepts native CBOR values (what rivetkit's client writes) as well.
  *
  * bare maps the value onto the generated v4 type (`toBare`/`fromBare`), whose `Cbor` fields
  * hold user payloads as CBOR documents, and `versioned` moves it to older versions.
@@ -39,7 +41,7 @@ export function messageCodec<T, B>(spec: MessageSpec<T, B>): ClientMessageCodec<
         case "json":
           return jsonStringifyCompat(spec.toTree(value, (payload) => payload, "json"));
         case "cbor":
-          return encodeCborRaw(spec.toTree(value, (payload) => escapeForCbor(payload), "cbor"));
+          return encodeCborRaw(spec.toTree(value, (payload) => toCompat(payload), "cbor"));
         case "bare":
           return encodeBare(spec, value, version ?? CLIENT_LATEST_VERSION);
         default:

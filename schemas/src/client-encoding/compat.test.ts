@@ -2,7 +2,7 @@ import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ActorwireProtocolError, ProtocolError } from "../errors.js";
 import { decodeCbor, encodeCbor } from "./cbor.js";
-import { escapeForCbor, jsonParseCompat, jsonStringifyCompat } from "./compat.js";
+import { jsonParseCompat, jsonStringifyCompat } from "./compat.js";
 import { clientMessages } from "./messages.js";
 import type { ClientEncoding } from "./types.js";
 
@@ -78,12 +78,6 @@ describe("CBOR documents", () => {
     for (const bytes of [[0x01, 0x02], [0x82, 0x01], [], new Array(100_000).fill(0x81)]) {
       expect(() => decodeCbor(new Uint8Array(bytes))).toThrow(ProtocolError);
     }
-  });
-
-  it("escapeForCbor returns its input when nothing needs escaping", () => {
-    const value = { a: [1, { b: "$x" }], m: new Map([["k", [1, 2]]]) };
-    expect(escapeForCbor(value)).toBe(value);
-    expect(escapeForCbor({ a: ["$x", 1] })).toEqual({ a: ["$$x", 1] });
   });
 });
 

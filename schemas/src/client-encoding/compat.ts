@@ -181,68 +181,6 @@ function fromTagged(tag: string, payload: unknown): unknown {
 }
 
 /**
- * Prepares a user value for the `cbor` encoding, where rivetkit puts values inline and raw
- * (cbor-x writes bigints, byte arrays, `undefined`, Sets and Maps natively) but reads them
- * back through {@link fromCompat}. Only the `$` escape is applied, so that a user array such
- * as `["$x", 1]` survives; every other value is written exactly as rivetkit's client writes
- * it. Unsupported values (functions, symbols, class instances) are refused, as rivetkit does.
- * Returns the input itself when nothing needed escaping.
- */
-export function escapeForCbor(value: unknown, path = ""): unknown {
-  if (value === null) return null;
-  switch (typeof value) {
-    case "undefined":
-    case "string":
-    case "number":
-    case "boolean":
-    case "bigint":
-      return value;
-    case "object":
-      break;
-    default:
-      throw unsupported(value, path, "cbor");
-  }
-  if (value instanceof ArrayBuffer || value instanceof Uint8Array || isPassThroughObject(value)) return value;
-  // rivetkit's reader does not look inside Sets, so neither does the escape.
-  if (value instanceof Set) return value;
-  if (value instanceof Map) {
-    let changed = false;
-    const out = new Map<unknown, unknown>();
-    for (const [k, v] of value) {
-      const ek = escapeForCbor(k, `${path || "root"}.key`);
-      const ev = escapeForCbor(v, `${path || "root"}.value`);
-      if (ek !== k || ev !== v) changed = true;
-      out.set(ek, ev);
-    }
-    return changed ? out : value;
-  }
-  if (Array.isArray(value)) {
-    let changed = false;
-    const items = value.map((item, i) => {
-      const escaped = escapeForCbor(item, `${path || "root"}[${i}]`);
-      if (escaped !== item) changed = true;
-      return escaped;
-    });
-    if (needsEscape(items)) {
-      items[0] = `$${items[0] as string}`;
-      changed = true;
-    }
-    return changed ? items : value;
-  }
-  if (isPlainObject(value)) {
-    let changed = false;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      const escaped = escapeForCbor(v, path ? `${path}.${k}` : k);
-      if (escaped !== v) changed = true;
-      setOwn(out, k, escaped);
-    }
-    return changed ? out : value;
-  }
-  throw unsupported(value, path, "cbor");
-}
-
-/**
  * rivetkit's JSON compat text for a value (its `jsonStringifyCompat`): bigints, byte arrays,
  * `undefined` and Sets in compat form, `$` arrays escaped. For every value rivetkit itself
  * can represent the text is identical to rivetkit's. Where rivetkit loses data this writes

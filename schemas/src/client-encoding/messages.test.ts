@@ -33,7 +33,7 @@ describe("json shapes", () => {
         "json",
       ),
     ).toBe(
-      '{"body":{"tag":"Error","val":{"group":"g","code":"c","message":"m","metadata":{"a":1},"actionId":["$BigInt","2"],"actor":{"actorId":"a","generation":["$BigInt","1"]}}}}',
+      '{"body":{"tag":"Error","val":{"group":"g","code":"c","message":"m","metadata":{"a":1},"actionId":["$BigInt","2"],"actor":{"actorId":"a","generation":1}}}}',
     );
   });
 

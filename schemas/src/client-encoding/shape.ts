@@ -79,10 +79,16 @@ export function checkList(value: unknown, what: string): unknown[] {
 
 /**
  * The json/cbor form of an actor specifier. rivetkit's reader (zod) requires `key` to be a
- * string or absent, never null, so a missing key is left out.
+ * string or absent, never null, so a missing key is left out. The generation is a plain
+ * number, as Rivet's server writes it (rivetkit reads a number or a bigint and hands its
+ * callers a number); only one past 2^53 stays a bigint.
  */
 export function actorSpecifierShape(actor: ActorSpecifier): Record<string, unknown> {
-  const out: Record<string, unknown> = { actorId: actor.actorId, generation: checkUint(actor.generation, "actor.generation") };
+  const generation = checkUint(actor.generation, "actor.generation");
+  const out: Record<string, unknown> = {
+    actorId: actor.actorId,
+    generation: generation <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(generation) : generation,
+  };
   if (actor.key !== null && actor.key !== undefined) out.key = actor.key;
   return out;
 }

@@ -49,7 +49,7 @@ RIVET_RUNNER, RIVET_TOKEN, RIVET_TOTAL_SLOTS, ACTORWIRE_CONFORMANCE_PROTOCOL_VER
   --runner <command>        shell command that starts the runner hosting the standard
                             conformance actors (required)
   --seed <n>                fast-check seed of the model-based case (printed on failure)
-  --runs <n>                fast-check runs of the model-based case (default 5)
+  --runs <n>                fast-check runs of the model-based case (default 20)
   --startup-timeout, --run, --skip, --known-failing, --junit, --json,
   --enforce-recommended and --verbose as above
 
@@ -121,7 +121,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     startupTimeoutMs = positiveInt("--startup-timeout", values["startup-timeout"], 30_000);
     maxRestarts = positiveInt("--max-restarts", values["max-restarts"], 3);
     seed = values.seed === undefined ? undefined : positiveInt("--seed", values.seed, 0);
-    runs = positiveInt("--runs", values.runs, 5);
+    runs = positiveInt("--runs", values.runs, 20);
   } catch (error) {
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === "ENOENT") {
       process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);

@@ -324,7 +324,7 @@ export class CaseContext {
   }
 
   /** Sends one tunnelled HTTP request and waits for its one response. */
-  async http(actorId: string, request: HttpRequest, timeoutMs = 10_000): Promise<HttpResult> {
+  async http(actorId: string, request: HttpRequest, timeoutMs = 5000): Promise<HttpResult> {
     const requestId = this.ids.requestId();
     const key = tunnelKey(GATEWAY_ID, requestId);
     const since = this.engine.trace.mark;
@@ -379,7 +379,7 @@ export class CaseContext {
   }
 
   /** An HTTP request with a JSON body (or none) whose answer is JSON. */
-  async json(actorId: string, method: string, path: string, body?: unknown, timeoutMs = 10_000): Promise<{ status: number; json: any }> {
+  async json(actorId: string, method: string, path: string, body?: unknown, timeoutMs = 5000): Promise<{ status: number; json: any }> {
     const result = await this.http(
       actorId,
       { method, path, ...(body !== undefined ? { body: encoder.encode(JSON.stringify(body)), headers: { "content-type": "application/json" } } : {}) },

@@ -150,7 +150,7 @@ const commands = fc.commands(
     fc.tuple(index, fc.uint8Array({ maxLength: 64 })).map(([i, b]) => new HttpEcho(i, b)),
     fc.tuple(index, fc.array(fc.string({ maxLength: 12 }), { maxLength: 6 })).map(([i, ms]) => new WsRoundTrip(i, ms)),
   ],
-  { maxCommands: 16 },
+  { maxCommands: 24, size: "large" },
 );
 
 export const modelCases: RunnerCase[] = [
@@ -160,7 +160,12 @@ export const modelCases: RunnerCase[] = [
     description: "Random sequences of actor starts and stops, KV operations, HTTP requests and WebSocket round trips behave as the model says (fast-check; --runs and --seed).",
     timeoutMs: 90_000,
     async run(ctx) {
-      const setup = (): { model: Model; real: Real } => ({ model: { actors: [] }, real: { ctx } });
+      // Every run begins with one actor of each kind, so that every command applies from the start.
+      const setup = async (): Promise<{ model: Model; real: Real }> => {
+        const actors: ModelActor[] = [];
+        for (const kind of ["kv-probe", "http-echo", "ws-echo"] as const) actors.push({ ref: await ctx.started(kind), kv: new Map() });
+        return { model: { actors }, real: { ctx } };
+      };
       const property = fc.asyncProperty(commands, (cmds) => fc.asyncModelRun(setup, cmds));
       const details = await fc.check(property, {
         numRuns: ctx.settings.runs,

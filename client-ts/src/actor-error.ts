@@ -1,33 +1,27 @@
 /**
- * `ActorError`: an error that came over the wire from an actor or the engine, with
- * `group`, `code`, `message` and `metadata`, plus what the client knows about where it came
- * from (the actor, the connection action it answers, the gateway's ray ID).
+ * `ActorError` is @actorwire/protocol's, shared with the actor runtime, so `instanceof`
+ * works across both. The client's instances are {@link RemoteActorError}s, which also carry
+ * what the client knows about where the error came from.
  */
+import { ActorError } from "@actorwire/protocol";
 import type { WireError } from "./wire.js";
 
-/** An error from an actor or the engine. */
-export class ActorError extends Error {
-  override readonly name = "ActorError";
-  constructor(
-    readonly group: string,
-    readonly code: string,
-    message: string,
-    readonly metadata?: unknown,
-  ) {
-    super(message);
-  }
-  /** The actor that answered, when the server said (client protocol v4). */
-  actor?: { readonly actorId: string; readonly generation: number; readonly key?: string } | undefined;
-  /** The connection action this error answers. */
-  actionId?: bigint | undefined;
+export { ActorError };
+
+/** An `ActorError` received over the wire. */
+export class RemoteActorError extends ActorError {
+  /** The connection action this error answers, when it answers one. */
+  actionId?: bigint;
   /** The gateway's ray ID, for support requests. */
-  rayId?: string | undefined;
+  rayId?: string;
 }
 
-/** Builds the `ActorError` for a structured error from the wire. */
-export function actorErrorFromWire(wire: WireError, rayId?: string, actionId?: bigint): ActorError {
-  const err = new ActorError(wire.group, wire.code, wire.message, wire.metadata);
-  if (wire.actor !== undefined && wire.actor !== null) err.actor = wire.actor;
+/** Builds the error for a structured error from the wire. */
+export function actorErrorFromWire(wire: WireError, rayId?: string, actionId?: bigint): RemoteActorError {
+  const err = new RemoteActorError(wire.group, wire.code, wire.message, {
+    ...(wire.metadata === undefined ? {} : { metadata: wire.metadata }),
+    ...(wire.actor === undefined ? {} : { actor: wire.actor }),
+  });
   if (actionId !== undefined) err.actionId = actionId;
   if (rayId !== undefined) err.rayId = rayId;
   return err;

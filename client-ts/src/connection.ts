@@ -259,6 +259,10 @@ export class ActorConnRaw {
     const url = toWebSocketUrl(directGatewayUrl(this.ctx.config, actorId, PATH_CONNECT));
     const ws = new WebSocketImpl(url, gatewayProtocols(this.ctx.config, { encoding, params, skipReadyWait: this.gateway.skipReadyWait }));
     ws.binaryType = "arraybuffer";
+    // Errors are always followed by `close`, which is where they are handled. Node's `ws`
+    // throws an error event that has no listener (closing a socket that is still
+    // connecting emits one), so there must always be one.
+    ws.addEventListener("error", () => undefined);
     this.#ws = ws;
     let opened = false;
     let openError: Error | undefined;

@@ -84,7 +84,26 @@ export class EngineApi {
     };
   }
 
+  /**
+   * GET and PUT (get-or-create) are idempotent, so an engine hiccup (a 5xx, as Rivet's engine
+   * answers when an internal step times out under load) is retried a few times; POST is not.
+   */
   private async call<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    const attempts = method === "GET" || method === "PUT" ? 3 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.callOnce<T>(method, path, body, signal);
+      if (result.ok) return result.value;
+      if (attempt >= attempts || result.status < 500 || signal?.aborted === true) throw result.error;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+
+  private async callOnce<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+  ): Promise<{ ok: true; value: T } | { ok: false; status: number; error: Error }> {
     await this.before();
     const config = this.config();
     const url = new URL(`${config.endpoint}${path}`);
@@ -103,19 +122,22 @@ export class EngineApi {
     try {
       parsed = text === "" ? {} : JSON.parse(text);
     } catch (err) {
-      if (!response.ok) throw new ClientHttpError(`engine API ${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`, response.status);
+      if (!response.ok) {
+        return { ok: false, status: response.status, error: new ClientHttpError(`engine API ${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`, response.status) };
+      }
       throw new ClientProtocolError(`engine API ${method} ${path} answered invalid JSON`, { cause: err });
     }
     if (!response.ok) {
       const e = parsed as { group?: unknown; code?: unknown; message?: unknown; metadata?: unknown };
       if (typeof e.group === "string" && typeof e.code === "string") {
-        throw actorErrorFromWire(
+        const error = actorErrorFromWire(
           { group: e.group, code: e.code, message: typeof e.message === "string" ? e.message : `${e.group}.${e.code}`, metadata: e.metadata ?? undefined },
           response.headers.get("x-rivet-ray-id") ?? undefined,
         );
+        return { ok: false, status: response.status, error };
       }
-      throw new ClientHttpError(`engine API ${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`, response.status);
+      return { ok: false, status: response.status, error: new ClientHttpError(`engine API ${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`, response.status) };
     }
-    return parsed as T;
+    return { ok: true, value: parsed as T };
   }
 }

@@ -209,6 +209,8 @@ export class ActorHandleRaw {
       gatewayProtocols(this.ctx.config, { encoding: "bare", params, skipReadyWait: this.skip(options), extra }),
     );
     ws.binaryType = "arraybuffer";
+    // Node's `ws` throws an error event nobody listens to; the caller sees `close` anyway.
+    ws.addEventListener("error", () => undefined);
     this.ctx.track(ws);
     return ws;
   }

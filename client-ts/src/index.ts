@@ -19,7 +19,7 @@ export {
 export { ActorHandleRaw, type ActorActionOptions, type ActorFetchInit, type ActorGatewayOptions, type QueueSendOptions, type QueueSendResult } from "./handle.js";
 export { ActorConnRaw, type ActorConnStatus } from "./connection.js";
 export { type ClientConfigInput, type ConnectionOptionsInput, type Encoding, type ResolvedClientConfig, resolveClientConfig, parseEndpoint, DEFAULT_ENDPOINT } from "./config.js";
-export { ActorError } from "./actor-error.js";
+export { ActorError, RemoteActorError } from "./actor-error.js";
 export {
   ClientError,
   ClientNetworkError,

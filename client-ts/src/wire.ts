@@ -1,10 +1,12 @@
 /**
  * The client protocol messages the client sends and receives, in the shapes the rest of the
  * client works with, encoded and decoded by `@actorwire/protocol`'s client encodings (json,
- * cbor, bare with its 2-byte version prefix). This file only adapts shapes; it does no
- * encoding of its own.
+ * cbor, and bare with its 2-byte version prefix; bare answers in any of versions 1-4 are
+ * read). This file only adapts shapes; it does no encoding of its own.
  */
+import { type ActorSpecifier, clientMessages, contentTypeFor as protocolContentType, encodeCbor as protocolEncodeCbor } from "@actorwire/protocol";
 import type { Encoding } from "./config.js";
+import { ClientProtocolError } from "./errors.js";
 
 /** A structured error as it crosses the wire. */
 export interface WireError {
@@ -12,7 +14,7 @@ export interface WireError {
   readonly code: string;
   readonly message: string;
   readonly metadata: unknown;
-  readonly actor?: { readonly actorId: string; readonly generation: number; readonly key?: string } | undefined;
+  readonly actor?: ActorSpecifier | undefined;
 }
 
 /** A message from the actor on a connection. */
@@ -27,37 +29,96 @@ export type WireToServer =
   | { readonly tag: "ActionRequest"; readonly id: bigint; readonly name: string; readonly args: unknown[] }
   | { readonly tag: "SubscriptionRequest"; readonly eventName: string; readonly subscribe: boolean };
 
-const pending = (): never => {
-  throw new Error("client encodings not wired yet");
-};
-
+/** The `content-type` of a request body in `encoding`. */
 export function contentTypeFor(encoding: Encoding): string {
-  return encoding === "json" ? "application/json" : "application/octet-stream";
+  return protocolContentType(encoding);
 }
-export function encodeCbor(_value: unknown): Uint8Array {
-  return pending();
+
+/** CBOR of a creation input, as rivetkit writes it (compat form). */
+export function encodeCbor(value: unknown): Uint8Array {
+  return protocolEncodeCbor(value);
 }
-export function encodeToServer(_msg: WireToServer, _encoding: Encoding): string | Uint8Array {
-  return pending();
+
+/** A frame for the `/connect` socket. */
+export function encodeToServer(msg: WireToServer, encoding: Encoding): string | Uint8Array {
+  const { tag, ...val } = msg;
+  return clientMessages.ToServer.encode({ tag, val } as never, encoding);
 }
-export function decodeToClient(_data: string | ArrayBuffer | Uint8Array, _encoding: Encoding): WireToClient {
-  return pending();
+
+/** Reads a `/connect` frame (a string for json text frames, bytes otherwise). */
+export function decodeToClient(data: string | ArrayBuffer | Uint8Array, encoding: Encoding): WireToClient {
+  const input = typeof data === "string" ? (encoding === "json" ? data : new TextEncoder().encode(data)) : toBytes(data);
+  const { value } = guard(() => clientMessages.ToClient.decode(encoding === "json" && typeof input !== "string" ? new TextDecoder().decode(input) : input, encoding));
+  switch (value.tag) {
+    case "Init":
+      return { tag: "Init", actorId: value.val.actorId, connectionId: value.val.connectionId };
+    case "Error":
+      return {
+        tag: "Error",
+        group: value.val.group,
+        code: value.val.code,
+        message: value.val.message,
+        metadata: value.val.metadata ?? undefined,
+        actionId: value.val.actionId === null || value.val.actionId === undefined ? null : BigInt(value.val.actionId),
+        actor: actorInfo(value.val.actor),
+      };
+    case "ActionResponse":
+      return { tag: "ActionResponse", id: BigInt(value.val.id), output: value.val.output };
+    case "Event":
+      return { tag: "Event", name: value.val.name, args: Array.isArray(value.val.args) ? value.val.args : [value.val.args] };
+  }
 }
-export function encodeActionRequest(_args: readonly unknown[], _encoding: Encoding): string | Uint8Array {
-  return pending();
+
+/** Body of `POST /action/{name}`. */
+export function encodeActionRequest(args: readonly unknown[], encoding: Encoding): string | Uint8Array {
+  return clientMessages.HttpActionRequest.encode({ args: [...args] }, encoding);
 }
-export function decodeActionResponse(_body: Uint8Array, _encoding: Encoding): unknown {
-  return pending();
+
+/** The output in a successful action answer. */
+export function decodeActionResponse(body: Uint8Array, encoding: Encoding): unknown {
+  return guard(() => clientMessages.HttpActionResponse.decode(forEncoding(body, encoding), encoding)).value.output;
 }
+
+/** Body of `POST /queue/{name}`. */
 export function encodeQueueSendRequest(
-  _req: { name: string; body: unknown; wait: boolean; timeout?: number },
-  _encoding: Encoding,
+  req: { name: string; body: unknown; wait: boolean; timeout?: number },
+  encoding: Encoding,
 ): string | Uint8Array {
-  return pending();
+  return clientMessages.HttpQueueSendRequest.encode(
+    { body: req.body, name: req.name, wait: req.wait, ...(req.timeout === undefined ? {} : { timeout: req.timeout }) },
+    encoding,
+  );
 }
-export function decodeQueueSendResponse(_body: Uint8Array, _encoding: Encoding): { status: "completed" | "timedOut"; response?: unknown } {
-  return pending();
+
+/** A queue send answer. */
+export function decodeQueueSendResponse(body: Uint8Array, encoding: Encoding): { status: "completed" | "timedOut"; response?: unknown } {
+  const { value } = guard(() => clientMessages.HttpQueueSendResponse.decode(forEncoding(body, encoding), encoding));
+  return value.response === undefined || value.response === null ? { status: value.status } : { status: value.status, response: value.response };
 }
-export function decodeResponseError(_body: Uint8Array, _encoding: Encoding): WireError {
-  return pending();
+
+/** A structured error body (throws when the body is not one). */
+export function decodeResponseError(body: Uint8Array, encoding: Encoding): WireError {
+  const { value } = clientMessages.HttpResponseError.decode(forEncoding(body, encoding), encoding);
+  return { group: value.group, code: value.code, message: value.message, metadata: value.metadata ?? undefined, actor: actorInfo(value.actor) };
+}
+
+function actorInfo(actor: ActorSpecifier | null | undefined): ActorSpecifier | undefined {
+  return actor === null || actor === undefined ? undefined : actor;
+}
+
+function forEncoding(body: Uint8Array, encoding: Encoding): Uint8Array | string {
+  return encoding === "json" ? new TextDecoder().decode(body) : body;
+}
+
+function toBytes(data: ArrayBuffer | Uint8Array): Uint8Array {
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
+}
+
+/** Decoding failures become `client.protocol_error`, keeping the protocol error as cause. */
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new ClientProtocolError(`undecodable message from the server: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
 }

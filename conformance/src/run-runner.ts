@@ -73,11 +73,14 @@ export async function runRunnerSuite(options: RunnerRunOptions): Promise<SuiteRu
   const all = options.cases ?? runnerCases();
 
   let proc: RunnerProcess | undefined;
-  /** Whether a case has run on `proc` (fresh cases need one on which none has). */
-  let used = false;
   let startupFailures = 0;
   let givenUp: string | undefined;
   let processStart = 0;
+  /** The ID of the first connection of the current process. */
+  const firstConnOf = (): number | undefined => {
+    const first = engine.trace.entries.find((e) => e.seq >= processStart && e.kind === "open");
+    return first?.conn;
+  };
 
   const spawnRunner = async (): Promise<string | undefined> => {
     if (proc !== undefined) await proc.stop();
@@ -96,7 +99,6 @@ export async function runRunnerSuite(options: RunnerRunOptions): Promise<SuiteRu
       },
       { ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.echoStderr ? { echoStderr: true } : {}) },
     );
-    used = false;
     const current = proc;
     try {
       await Promise.race([
@@ -150,7 +152,9 @@ export async function runRunnerSuite(options: RunnerRunOptions): Promise<SuiteRu
       ...(detail !== undefined ? { detail } : {}),
     });
     if (givenUp !== undefined) return done(givenUp);
-    if (proc === undefined || !proc.running || (testCase.fresh === true && used) || engine.current === undefined || !engine.current.open) {
+    // A fresh case needs the process's first connection to still be its current one.
+    const reconnectedSinceStart = engine.trace.entries.some((e) => e.seq >= processStart && e.kind === "open" && e.conn !== firstConnOf());
+    if (proc === undefined || !proc.running || (testCase.fresh === true && reconnectedSinceStart) || engine.current === undefined || !engine.current.open) {
       const problem = await spawnRunner();
       if (problem !== undefined) {
         startupFailures++;
@@ -162,7 +166,6 @@ export async function runRunnerSuite(options: RunnerRunOptions): Promise<SuiteRu
       }
       startupFailures = 0;
     }
-    used = true;
     const current = proc!;
     const ctx = new CaseContext(engine, current, ids, env, settings, processStart);
     let failure: string | undefined;
@@ -198,9 +201,10 @@ export async function runRunnerSuite(options: RunnerRunOptions): Promise<SuiteRu
     engine.kvManual = false;
     engine.pendingKv.length = 0;
     engine.replayOnInit = undefined;
-    if (testCase.endsProcess === true || timedOut || failure !== undefined) {
-      // A failed case may have left the runner in a state that would make the next case fail
-      // for the wrong reason (a restarted actor, work in flight); the next case gets a new one.
+    if (testCase.endsProcess === true || timedOut || violations.length > 0) {
+      // A case that broke the history (a restarted actor, reused event indices) or ran out of
+      // time may have left the runner in a state that would make the next case fail for the
+      // wrong reason; the next case gets a new runner.
       await current.stop();
     }
     if (failure === undefined) return done();

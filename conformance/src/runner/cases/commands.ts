@@ -21,7 +21,7 @@ export const commandCases: RunnerCase[] = [
   {
     name: "commands/ack-prompt",
     level: "recommended",
-    description: "The runner acknowledges a command (ToServerAckCommands naming its actor, generation and index) within 3 s.",
+    description: "The runner acknowledges a command (ToServerAckCommands naming its actor, generation and index) within 2 s.",
     async run(ctx) {
       const actor = ctx.start("echo");
       await ctx.waitFor(
@@ -30,7 +30,7 @@ export const commandCases: RunnerCase[] = [
             ? true
             : undefined,
         "ToServerAckCommands for the start command",
-        3000,
+        2000,
       );
     },
   },
@@ -85,7 +85,8 @@ export const commandCases: RunnerCase[] = [
       await ctx.alive();
       const old = ctx.drop("terminate");
       const conn = await ctx.reconnected(old);
-      await ctx.sleep(1000);
+      // A runner resends on ToClientInit; half a second is ample on loopback.
+      await ctx.sleep(500);
       const again = ctx.engine.trace.collect(ctx.since, (e) =>
         e.kind === "recv" && e.conn === conn.id && e.message.tag === "ToServerEvents" ? e.message.val.filter((ev) => ev.checkpoint.actorId === actor.actorId) : undefined,
       ).flat();

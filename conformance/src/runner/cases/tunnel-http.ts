@@ -132,7 +132,7 @@ export const tunnelHttpCases: RunnerCase[] = [
       ctx.conn().send(message(0, { tag: "ToClientRequestStart", val: { actorId: actor.actorId, method: "POST", path: "/echo", headers: new Map(), body: null, stream: true } }));
       ctx.conn().send(message(1, { tag: "ToClientRequestChunk", val: { body: enc("hello "), finish: false } }));
       ctx.conn().send(message(2, { tag: "ToClientRequestChunk", val: { body: enc("world"), finish: true } }));
-      const result = await ctx.awaitResponse(key, since, "the streamed request", 3000);
+      const result = await ctx.awaitResponse(key, since, "the streamed request", 2000);
       ctx.check(decoder.decode(result.body) === "hello world", `echoed ${JSON.stringify(decoder.decode(result.body))}`);
     },
   },
@@ -141,7 +141,7 @@ export const tunnelHttpCases: RunnerCase[] = [
     level: "recommended",
     description: "A request for an actor the runner does not host is answered 503 with x-rivet-error: runner.actor_not_found (so the gateway retries), not left hanging.",
     async run(ctx) {
-      const result = await ctx.http(ctx.ids.actorId("nobody"), { path: "/info" }, 3000);
+      const result = await ctx.http(ctx.ids.actorId("nobody"), { path: "/info" }, 2000);
       ctx.check(result.status === 503 && result.headers.get("x-rivet-error") === "runner.actor_not_found", `answered ${result.status} x-rivet-error=${result.headers.get("x-rivet-error")}`);
     },
   },

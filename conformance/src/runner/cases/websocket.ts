@@ -113,7 +113,7 @@ export const websocketCases: RunnerCase[] = [
     level: "recommended",
     description: "A socket for an actor the runner does not host is refused with ToServerWebSocketClose, not left hanging.",
     async run(ctx) {
-      const accepted = await ctx.ws(ctx.ids.actorId("nobody"), "/echo").accepted(3000);
+      const accepted = await ctx.ws(ctx.ids.actorId("nobody"), "/echo").accepted(2000);
       ctx.check(accepted.outcome === "closed", "the socket was opened");
     },
   },

@@ -19,11 +19,13 @@ import { patternsOfArgument, readKnownFailing, type KnownFailingEntry } from "./
 import { jsonReport, junitXml } from "./reports.js";
 import type { CaseResult, GroupSummary, SuiteRunResult } from "./results.js";
 import { runCodecSuite, type RunEvent } from "./run-codec.js";
+import { parityTable } from "./parity.js";
 import { runRunnerSuite } from "./run-runner.js";
 import { DEFAULT_VECTORS_DIR } from "./vectors.js";
 
 const USAGE = `Usage: actorwire-conformance codec --testee "<command>" [options]
        actorwire-conformance runner --runner "<command>" [options]
+       actorwire-conformance parity <title>=<report.json> …   (Markdown table of JSON reports)
 
 Runs the codec conformance suite against a testee: a program that speaks the testee
 protocol (4-byte big-endian length + UTF-8 JSON frames) on stdin/stdout. See the README.
@@ -98,6 +100,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (positionals[0] === "parity") {
+    const columns = positionals.slice(1).map((arg): [string, string] => {
+      const at = arg.indexOf("=");
+      return at === -1 ? [arg, arg] : [arg.slice(0, at), arg.slice(at + 1)];
+    });
+    if (columns.length === 0) {
+      process.stderr.write(`parity needs at least one <title>=<report.json>\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stdout.write(parityTable(columns));
     return 0;
   }
   let run: CaseGlob[];

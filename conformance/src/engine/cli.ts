@@ -1,0 +1,153 @@
+/**
+ * `actorwire-conformance engine --endpoint <url>`: the engine suite's command line. It prints
+ * what the other suites print (failures as they happen, one summary line per area, the
+ * `N passed, N failed` line) and writes the same JUnit and JSON reports.
+ *
+ * Exit status: 0 when every required case (with --enforce-recommended, every case) passed or
+ * is listed as known failing, no listed case passed and at least one case was checked; 1
+ * otherwise; 2 for a usage error.
+ */
+import { writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { groupLine } from "../cli.js";
+import type { CaseGlob } from "../glob.js";
+import { patternsOfArgument, readKnownFailing, type KnownFailingEntry } from "../pattern-files.js";
+import { jsonReport, junitXml } from "../reports.js";
+import type { CaseResult, SuiteRunResult } from "../results.js";
+import { runEngineSuite } from "./run.js";
+
+export const ENGINE_USAGE = `Usage: actorwire-conformance engine --endpoint <url> [options]
+
+Runs the engine suite: end-to-end cases (public API, gateway, lifecycle, KV) against the
+engine at <url>, with our runner (@actorwire/runner, started as a child process hosting
+conformance/testees/engine-actors.ts) and our client (@actorwire/client).
+
+Options:
+  --endpoint <url>          the engine's base URL, e.g. http://127.0.0.1:6420 (required)
+  --namespace <name>        namespace to run in (default "default")
+  --token <token>           token for the API, the gateway and the runner
+  --runner-name <name>      runner name (pool) of the suite's runner (default: a fresh one)
+  --run <glob>, --skip <glob>   select cases (repeatable; @file reads one per line)
+  --known-failing <file>    lines "<glob> # reason": expected failures; a listed case that
+                            passes fails the run (repeatable)
+  --junit <file>, --json <file>   reports
+  --startup-timeout <ms>    time for the runner to connect (default 30000)
+  --runner-lost-timeout <ms>  how long the SIGKILL cases wait for the engine to move an
+                            actor to the new runner (default 60000; the engine's runner-lost
+                            threshold must be below it)
+  --enforce-recommended     failed recommended cases fail the run too
+  --verbose                 copy the runner's stderr, print every failure in full
+  -h, --help                this text`;
+
+class UsageError extends Error {}
+
+function milliseconds(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} needs a non-negative integer, not ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** Parses the arguments after `engine` and runs; resolves with the exit code. */
+export async function engineMain(argv: readonly string[]): Promise<number> {
+  let values;
+  let run: CaseGlob[];
+  let skip: CaseGlob[];
+  let knownFailing: KnownFailingEntry[];
+  let startupTimeoutMs: number;
+  let runnerLostTimeoutMs: number;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        endpoint: { type: "string" },
+        namespace: { type: "string" },
+        token: { type: "string" },
+        "runner-name": { type: "string" },
+        run: { type: "string", multiple: true },
+        skip: { type: "string", multiple: true },
+        "known-failing": { type: "string", multiple: true },
+        junit: { type: "string" },
+        json: { type: "string" },
+        "startup-timeout": { type: "string" },
+        "runner-lost-timeout": { type: "string" },
+        "enforce-recommended": { type: "boolean" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+    if (values.help) {
+      process.stdout.write(`${ENGINE_USAGE}\n`);
+      return 0;
+    }
+    if (values.endpoint === undefined || !/^https?:\/\/./.test(values.endpoint)) throw new UsageError("--endpoint <http(s) URL> is required");
+    run = (values.run ?? []).flatMap(patternsOfArgument);
+    skip = (values.skip ?? []).flatMap(patternsOfArgument);
+    knownFailing = (values["known-failing"] ?? []).flatMap(readKnownFailing);
+    startupTimeoutMs = milliseconds("--startup-timeout", values["startup-timeout"], 30_000);
+    runnerLostTimeoutMs = milliseconds("--runner-lost-timeout", values["runner-lost-timeout"], 60_000);
+  } catch (error) {
+    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`${(error as Error).message}\n\n${ENGINE_USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const verbose = values.verbose === true;
+  const print = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  let detailed = 0;
+  const printCase = (r: CaseResult): void => {
+    if (r.outcome !== "failed" && r.outcome !== "unexpected-pass") return;
+    const label = r.outcome === "unexpected-pass" ? "UNEXPECTED PASS" : r.level === "required" ? "FAIL" : "FAIL (recommended)";
+    if (verbose || detailed < 20) {
+      detailed++;
+      print(`${label} ${r.name}`);
+      for (const line of (r.reason ?? "").split("\n")) print(`  ${line}`);
+      for (const line of r.detail ?? []) print(`  ${line}`);
+    } else {
+      print(`${label} ${r.name}: ${(r.reason ?? "").split("\n")[0]}`);
+    }
+  };
+
+  print(`engine: ${values.endpoint}`);
+  const result = await runEngineSuite({
+    endpoint: values.endpoint,
+    ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
+    ...(values.token !== undefined ? { token: values.token } : {}),
+    ...(values["runner-name"] !== undefined ? { runnerName: values["runner-name"] } : {}),
+    run,
+    skip,
+    knownFailing,
+    startupTimeoutMs,
+    runnerLostTimeoutMs,
+    enforceRecommended: values["enforce-recommended"] === true,
+    echoStderr: verbose,
+    onEvent: (event) => {
+      if (event.kind === "case") printCase(event.result);
+      else if (event.kind === "note") print(`note: ${event.text}`);
+      else print(groupLine(event.summary));
+    },
+  });
+
+  for (const entry of result.unmatchedKnownFailing) {
+    print(`warning: known-failing entry ${entry.where} (${entry.glob.source}) matched no case of this run`);
+  }
+  if (result.cases.length === result.totals.skipped) print("no case was checked: see --run/--skip");
+  // The shared reports take the shared result; `suite` only names the run in them.
+  const shared = result as unknown as SuiteRunResult;
+  if (values.junit !== undefined) writeFileSync(values.junit, junitXml(shared));
+  if (values.json !== undefined) writeFileSync(values.json, jsonReport(shared));
+  const t = result.totals;
+  if (t.expectedFailures > 0) print(`${t.expectedFailures} failed as expected (known-failing)`);
+  print(`finished in ${(result.durationMs / 1000).toFixed(1)} s`);
+  print(`${t.passed} passed, ${t.failed} failed${t.skipped > 0 ? `, ${t.skipped} skipped` : ""}`);
+  return result.exitCode;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await engineMain(process.argv.slice(2));
+}

@@ -25,6 +25,16 @@ function headersOf(headers: Headers): Record<string, string> {
   return out;
 }
 
+/**
+ * A response whose length is declared. The actor runtime hands `onRequest`'s body to the runner
+ * as a stream; without a `content-length` the runner relays it as response chunks, which only
+ * our engine's gateway reassembles (Rivet's drops them). Only `/stream` is meant to be chunked.
+ */
+function known(body: string | Uint8Array, init: { status?: number; headers: Record<string, string> }): Response {
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  return new Response(bytes, { ...init, headers: { ...init.headers, "content-length": String(bytes.byteLength) } });
+}
+
 /** State, sleep and wake, alarms, crashes and destroy: the lifecycle cases' actor. */
 const counter = actor({
   state: { count: 0, wakes: 0, fired: [] as string[] },
@@ -114,7 +124,7 @@ const raw = actor({
       const n = Number(url.searchParams.get("n") ?? "0");
       const body = new Uint8Array(n);
       for (let i = 0; i < n; i++) body[i] = (i * 31 + 7) & 0xff;
-      return new Response(body, { headers: { "content-type": "application/octet-stream", "x-conformance-length": String(n) } });
+      return known(body, { headers: { "content-type": "application/octet-stream" } });
     }
     if (url.pathname === "/stream") {
       const encoder = new TextEncoder();
@@ -132,23 +142,25 @@ const raw = actor({
       return new Response(body, { headers: { "content-type": "text/plain" } });
     }
     if (url.pathname === "/status") {
-      return new Response("teapot", { status: 418, headers: { "x-conformance-reply": "short and stout" } });
+      return known("teapot", { status: 418, headers: { "x-conformance-reply": "short and stout" } });
     }
     const body = new Uint8Array(request.method === "GET" || request.method === "HEAD" ? new ArrayBuffer(0) : await request.arrayBuffer());
     let sum = 0;
     for (const byte of body) sum = (sum * 33 + byte) >>> 0;
-    return Response.json(
-      {
-        actorId: c.actorId,
-        method: request.method,
-        path: url.pathname,
-        search: url.search,
-        headers: headersOf(request.headers),
-        length: body.length,
-        checksum: sum,
-        text: body.length <= 4096 ? new TextDecoder().decode(body) : null,
-      },
-      { headers: { "x-conformance-reply": "yes" } },
+    return known(
+      JSON.stringify(
+        {
+          actorId: c.actorId,
+          method: request.method,
+          path: url.pathname,
+          search: url.search,
+          headers: headersOf(request.headers),
+          length: body.length,
+          checksum: sum,
+          text: body.length <= 4096 ? new TextDecoder().decode(body) : null,
+        },
+      ),
+      { headers: { "content-type": "application/json", "x-conformance-reply": "yes" } },
     );
   },
   onWebSocket: (c, ws) => {

@@ -44,9 +44,13 @@ export class EngineApi {
   ) {}
 
   /** Any request; `path` may carry its own query, `namespace` is added. */
-  async request<T = any>(method: string, path: string, options: { body?: unknown; rawBody?: string; query?: Record<string, string | string[]>; headers?: Record<string, string> } = {}): Promise<ApiAnswer<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    options: { body?: unknown; rawBody?: string; query?: Record<string, string | string[]>; headers?: Record<string, string>; noNamespace?: boolean } = {},
+  ): Promise<ApiAnswer<T>> {
     const url = new URL(path, this.endpoint);
-    url.searchParams.set("namespace", this.namespace);
+    if (options.noNamespace !== true) url.searchParams.set("namespace", this.namespace);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(name, v);
     }
@@ -67,7 +71,8 @@ export class EngineApi {
   }
 
   namespaces(): Promise<ApiAnswer<{ namespaces: { name: string; namespace_id?: string }[] }>> {
-    return this.request("GET", "/namespaces");
+    // Rivet's API refuses a `namespace` parameter on this route (unknown query fields are errors).
+    return this.request("GET", "/namespaces", { noNamespace: true });
   }
 
   create(body: ActorCreateBody): Promise<ApiAnswer<{ actor: ApiActor }>> {

@@ -69,6 +69,8 @@ function positiveInt(name: string, text: string | undefined, fallback: number): 
 
 /** Parses the arguments and runs; resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // The engine suite (`engine --endpoint <url>`) has options of its own; see src/engine/cli.ts.
+  if (argv[0] === "engine") return (await import("./engine/cli.js")).engineMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

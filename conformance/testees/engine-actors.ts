@@ -30,8 +30,8 @@ function headersOf(headers: Headers): Record<string, string> {
  * as a stream; without a `content-length` the runner relays it as response chunks, which only
  * our engine's gateway reassembles (Rivet's drops them). Only `/stream` is meant to be chunked.
  */
-function known(body: string | Uint8Array, init: { status?: number; headers: Record<string, string> }): Response {
-  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+function known(body: string | Uint8Array<ArrayBuffer>, init: { status?: number; headers: Record<string, string> }): Response {
+  const bytes: Uint8Array<ArrayBuffer> = typeof body === "string" ? new TextEncoder().encode(body) : body;
   return new Response(bytes, { ...init, headers: { ...init.headers, "content-length": String(bytes.byteLength) } });
 }
 

@@ -29,6 +29,32 @@ const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 const METADATA_VERSION = toBuffer(new TextEncoder().encode("actorwire-conformance"));
 const DEFAULT_LIST_LIMIT = 16384;
 
+/** The engine's KV limits (`rivet-protocol.md` §1.6); a key is measured tuple-encoded. */
+export const KV_LIMITS = { maxKeys: 128, maxKeySize: 2048, maxValueSize: 128 * 1024, maxPutPayload: 976 * 1024 } as const;
+
+/** A key's size as the engine measures it: FoundationDB tuple bytes (prefix, 00 escaped as 00 ff, terminator). */
+export function measuredKeySize(key: Uint8Array): number {
+  let zeros = 0;
+  for (const b of key) if (b === 0) zeros++;
+  return key.length + zeros + 2;
+}
+
+/** What the engine would refuse about a request, or undefined. */
+export function limitProblem(data: KvRequestData): string | undefined {
+  const keys = data.tag === "KvGetRequest" || data.tag === "KvPutRequest" || data.tag === "KvDeleteRequest" ? data.val.keys.map(toBytes) : [];
+  if (keys.length > KV_LIMITS.maxKeys) return `a maximum of ${KV_LIMITS.maxKeys} keys is allowed`;
+  for (const key of keys) if (measuredKeySize(key) > KV_LIMITS.maxKeySize) return `key is too long (max ${KV_LIMITS.maxKeySize} bytes)`;
+  if (data.tag === "KvPutRequest") {
+    let payload = keys.reduce((n, k) => n + measuredKeySize(k), 0);
+    for (const value of data.val.values) {
+      if (value.byteLength > KV_LIMITS.maxValueSize) return `value is too large (max ${KV_LIMITS.maxValueSize / 1024} KiB)`;
+      payload += value.byteLength;
+    }
+    if (payload > KV_LIMITS.maxPutPayload) return `total payload is too large (max ${KV_LIMITS.maxPutPayload / 1024} KiB)`;
+  }
+  return undefined;
+}
+
 /** One actor's KV. */
 export class KvModel {
   private readonly entries = new Map<string, [Uint8Array, Uint8Array]>();
@@ -56,6 +82,8 @@ export class KvModel {
 
   /** Answers one request as the engine would. */
   apply(data: KvRequestData): KvResponseData {
+    const problem = limitProblem(data);
+    if (problem !== undefined) return { tag: "KvErrorResponse", val: { message: problem } };
     const now = BigInt(Date.now());
     const answer = (list: [Uint8Array, Uint8Array][], tag: "KvGetResponse" | "KvListResponse"): KvResponseData => ({
       tag,

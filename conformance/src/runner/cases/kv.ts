@@ -185,6 +185,26 @@ export const kvCases: RunnerCase[] = [
     },
   },
   {
+    name: "kv/limits-one-over",
+    level: "required",
+    description: "One over each KV limit (a 2047-byte key, a 128 KiB + 1 value, 129 keys, a put over 976 KiB) fails the operation, whether the runner refuses it itself or the engine answers KvErrorResponse; nothing is stored.",
+    async run(ctx) {
+      const actor = await ctx.started("kv-probe");
+      const attempts: [string, Record<string, unknown>][] = [
+        ["a 2047-byte key", { op: "put", entries: [["6b".repeat(2047), "00"]] }],
+        ["a 128 KiB + 1 value", { op: "put", entries: [[h("v"), "a5".repeat(128 * 1024 + 1)]] }],
+        ["129 keys in a put", { op: "put", entries: Array.from({ length: 129 }, (_, i) => [h(`k${i}`), "00"]) }],
+        ["129 keys in a get", { op: "get", keys: Array.from({ length: 129 }, (_, i) => h(`k${i}`)) }],
+        ["a put of 8 values of 125 KiB (over 976 KiB)", { op: "put", entries: Array.from({ length: 8 }, (_, i) => [h(`p${i}`), "a5".repeat(125 * 1024)]) }],
+      ];
+      for (const [what, body] of attempts) {
+        const { status, json } = await probe(ctx, actor, body);
+        ctx.check(status === 500, `${what}: kv-probe answered ${status} ${JSON.stringify(json).slice(0, 200)}`);
+      }
+      ctx.check(modelKeys(ctx, actor).length === 0, `the store holds ${modelKeys(ctx, actor).length} keys`);
+    },
+  },
+  {
     name: "kv/error-response",
     level: "required",
     description: "A KvErrorResponse fails the operation (kv-probe answers 500 with the engine's message); it is never taken as success.",

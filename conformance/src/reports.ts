@@ -37,7 +37,7 @@ export function junitXml(result: SuiteRunResult): string {
     const failed = cases.filter((c) => c.outcome === "failed" || c.outcome === "unexpected-pass").length;
     const skip = cases.filter((c) => c.outcome === "skipped" || c.outcome === "expected-failure").length;
     const time = cases.reduce((sum, c) => sum + c.durationMs, 0);
-    out.push(`  <testsuite name="${result.suite === "codec" ? "codec/" : ""}${group.family}/v${group.version}" tests="${cases.length}" failures="${failed}" errors="0" skipped="${skip}" time="${seconds(time)}">`);
+    out.push(`  <testsuite name="${result.suite === "codec" ? "codec/" : ""}${group.family}${group.version > 0 ? `/v${group.version}` : ""}" tests="${cases.length}" failures="${failed}" errors="0" skipped="${skip}" time="${seconds(time)}">`);
     if (result.testee !== undefined) {
       out.push(`    <properties><property name="testee" value="${xml(`${result.testee.name} ${result.testee.version}`)}"/><property name="command" value="${xml(result.command)}"/></properties>`);
     }

@@ -45,7 +45,7 @@ export interface TesteeIdentity {
 
 /** Everything a run produced, whatever the suite. */
 export interface SuiteRunResult {
-  suite: "codec" | "runner";
+  suite: "codec" | "runner" | "engine";
   command: string;
   testee: TesteeIdentity | undefined;
   startedAt: string;

@@ -41,16 +41,16 @@ export interface EngineRunOptions {
 /** What a run reports while it goes. */
 export type EngineRunEvent = { kind: "case"; result: CaseResult } | { kind: "group"; summary: GroupSummary } | { kind: "note"; text: string };
 
-/**
- * The result of an engine run: the shared result shape. Its `suite` says `engine`, which the
- * shared type does not list yet; the reports only print it.
- */
-export type EngineRunResult = Omit<SuiteRunResult, "suite"> & { suite: "engine" };
+/** The result of an engine run: the shared result shape, with `suite: "engine"`. */
+export type EngineRunResult = SuiteRunResult & { suite: "engine" };
 
 const MAX_STARTUP_FAILURES = 3;
 const DEFAULT_CASE_TIMEOUT_MS = 30_000;
 
-/** The summary of one area: `engine api: 12/12 required, …`. */
+/**
+ * The summary of one area: `engine api: 12/12 required, …`. Areas have no protocol version
+ * (version 0), so the JUnit suite is named `engine/<area>`.
+ */
 function areaGroup(area: string): GroupSummary {
   return { ...emptyGroup("engine", 0), group: `engine ${area}`, family: `engine/${area}` };
 }

@@ -128,6 +128,10 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   private pendingWork: Set<Promise<unknown>> | undefined;
   /** Resolves a shutdown waiting for in-flight work to end. */
   private drained: (() => void) | undefined;
+  /** Actions running now; a sleep or destroy asked for inside one waits until they answered. */
+  private actionsInFlight = 0;
+  /** A sleep or destroy intent waiting for in-flight actions to answer. */
+  private pendingIntent: "sleep" | "destroy" | undefined;
   private sleepRequested = false;
   private destroyRequested = false;
 
@@ -390,6 +394,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     if (typeof fn !== "function") throw actionNotFound(name);
 
     this.idle.begin();
+    this.actionsInFlight++;
     try {
       const ctx = this.context(extra);
       const timeout = this.type.options.actionTimeout;
@@ -405,6 +410,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     } catch (error) {
       throw this.normalize(error, `action ${name}`);
     } finally {
+      this.actionsInFlight--;
       this.workEnded();
     }
   }
@@ -447,15 +453,36 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   }
 
   requestSleep(): void {
-    if (this.sleepRequested || this.phase === "stopping" || this.phase === "stopped") return;
+    if (this.sleepRequested || this.destroyRequested || this.phase === "stopping" || this.phase === "stopped") return;
     this.sleepRequested = true;
-    this.runner.sleepActor(this.actorId);
+    this.sendIntent("sleep");
   }
 
   requestDestroy(): void {
     if (this.destroyRequested || this.phase === "stopped") return;
     this.destroyRequested = true;
-    this.runner.destroyActor(this.actorId);
+    this.sendIntent("destroy");
+  }
+
+  /**
+   * Sends a sleep or destroy intent once the actions in flight have answered: the engine stops
+   * the actor soon after the intent, and an action that asked for it (`c.sleep()` as its last
+   * word) must still get its reply out first. The send waits one more turn of the event loop
+   * so that the reply's frames leave before the intent.
+   */
+  private sendIntent(intent: "sleep" | "destroy"): void {
+    if (this.pendingIntent === "destroy") return;
+    const first = this.pendingIntent === undefined;
+    this.pendingIntent = intent;
+    if (first && this.actionsInFlight === 0) setImmediate(() => this.flushIntent());
+  }
+
+  private flushIntent(): void {
+    const intent = this.pendingIntent;
+    if (intent === undefined || this.actionsInFlight > 0) return;
+    this.pendingIntent = undefined;
+    if (intent === "destroy") this.runner.destroyActor(this.actorId);
+    else if (this.phase === "running" || this.phase === "starting") this.runner.sleepActor(this.actorId);
   }
 
   keepAwake<T>(promise: Promise<T>): Promise<T> {
@@ -537,7 +564,12 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   // -------------------------------------------------------------------------------------------
 
   private schedules(): Scheduler {
-    return (this.scheduler ??= new Scheduler(this, this.type.options.maxSchedules));
+    if (this.scheduler === undefined) {
+      this.scheduler = new Scheduler(this, this.type.options.maxSchedules);
+      // Made on first use by a running actor: it fires locally from now on.
+      if (this.phase === "running") this.scheduler.start();
+    }
+    return this.scheduler;
   }
 
   private decodeInput(): unknown {
@@ -567,6 +599,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
 
   private workEnded(): void {
     this.idle.end();
+    if (this.pendingIntent !== undefined && this.actionsInFlight === 0) setImmediate(() => this.flushIntent());
     if (this.drained !== undefined && !this.idle.busy) {
       const drained = this.drained;
       this.drained = undefined;

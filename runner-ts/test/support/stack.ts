@@ -37,6 +37,8 @@ export const ENGINES: readonly EngineKind[] = ["actorwire", "rivet"];
  * so SIGKILL tests are quick; long enough that a busy box does not lose runners spuriously.
  */
 export const RUNNER_LOST_THRESHOLD_MS = 1_500;
+/** How often Rivet's engine pings runners in these tests. */
+const RIVET_PING_INTERVAL_MS = 250;
 
 /** One line a runner child prints (`report({...})` in the fixture, plus `connected`). */
 export type StackLine = { readonly event: string; readonly pid?: number } & Record<string, unknown>;
@@ -84,7 +86,14 @@ export class Stack {
     const engine: Engine =
       options.engine === "actorwire"
         ? await EngineProcess.start({ runnerLostThresholdMs: RUNNER_LOST_THRESHOLD_MS })
-        : await RivetEngineProcess.start({ env: { RIVET__PEGBOARD__RUNNER_LOST_THRESHOLD: String(RUNNER_LOST_THRESHOLD_MS) } });
+        : await RivetEngineProcess.start({
+            env: {
+              // Rivet expires a runner whose last ping is older than the threshold, so its pings
+              // must come well within it (its default is one every 3 s).
+              RIVET__PEGBOARD__RUNNER_LOST_THRESHOLD: String(RUNNER_LOST_THRESHOLD_MS),
+              RIVET__PEGBOARD__RUNNER_UPDATE_PING_INTERVAL_MS: String(RIVET_PING_INTERVAL_MS),
+            },
+          });
     const fixture = isAbsolute(options.fixture) ? options.fixture : join(repoRoot, "runner-ts/test/fixtures", options.fixture);
     const runnerName = options.runnerName ?? `core-${process.pid}-${++stackCounter}`;
     const stack = new Stack(engine, options.engine, runnerName, fixture, options.env ?? {});

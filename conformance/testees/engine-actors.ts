@@ -9,7 +9,7 @@
  * handlers and events. stdout carries one JSON line per notable moment (`{"event": …, "pid"}`);
  * the harness waits for `connected` before it runs a case.
  */
-import { actor, event, queue, setup } from "@actorwire/runner";
+import { actor, event, queue, setup, UserError } from "@actorwire/runner";
 
 /** Prints one JSON line for the harness. */
 function report(line: { event: string } & Record<string, unknown>): void {
@@ -56,6 +56,10 @@ const counter = actor({
     destroy: (c) => c.destroy(),
     crash: () => {
       throw new Error("crasher: thrown on purpose by the conformance actor");
+    },
+    /** A user error: its group, code and metadata must reach the caller through the engine. */
+    refuse: () => {
+      throw new UserError("not allowed", { code: "forbidden_thing", metadata: { limit: 3 } });
     },
     /** Schedules `fire(tag)` in `ms` and goes to sleep at once: only the alarm can wake it. */
     scheduleAndSleep: async (c, ms: number, tag: string) => {
@@ -110,7 +114,8 @@ const worker = actor({
 
 /**
  * Raw HTTP and WebSocket handlers. `/bytes?n=` answers with n bytes of a known pattern,
- * `/stream` with a body of unknown length in three chunks, `/status` with a 418; any other path
+ * `/stream` with a body of unknown length in three chunks, `/status` with a 418, `/empty`
+ * with a 204; any other path
  * with the actor's ID and the request's method, path, query, headers and body (its length and
  * checksum, and the text when short). On a WebSocket, text
  * `close:<code>:<reason>` closes it with that code; anything else is echoed.
@@ -140,6 +145,9 @@ const raw = actor({
         },
       });
       return new Response(body, { headers: { "content-type": "text/plain" } });
+    }
+    if (url.pathname === "/empty") {
+      return new Response(null, { status: 204, headers: { "x-conformance-reply": "nothing" } });
     }
     if (url.pathname === "/status") {
       return known("teapot", { status: 418, headers: { "x-conformance-reply": "short and stout" } });
@@ -176,6 +184,7 @@ const raw = actor({
   },
   actions: {
     hits: (c) => c.state.hits,
+    sleep: (c) => c.sleep(),
   },
 });
 

@@ -13,6 +13,7 @@ import type { KnownFailingEntry } from "../pattern-files.js";
 import { applyKnownFailing, type CaseResult, emptyGroup, exitCodeOf, type GroupSummary, type SuiteRunResult, tally, totalsOf } from "../results.js";
 import { engineCases } from "./cases/index.js";
 import { CaseFailure, describeError, ENGINE_AREAS, type EngineCase, EngineCaseContext, type EngineSuiteSettings } from "./context.js";
+import { EngineApi } from "./engine-api.js";
 import { HostWaitTimeout, RunnerHost } from "./runner-host.js";
 
 /** What to run and how. */
@@ -78,12 +79,17 @@ export async function runEngineSuite(options: EngineRunOptions): Promise<EngineR
   const all = (options.cases ?? engineCases()).map((c) => ({ testCase: c, name: `engine/${c.area}/${c.name}` })).filter((c) => selected(c.name));
 
   let runner: RunnerHost | undefined;
+  let warmedUp = false;
   let startupFailures = 0;
   let givenUp: string | undefined;
   const ensureRunner = async (): Promise<string | undefined> => {
     if (runner?.running === true) return undefined;
     try {
       runner = await RunnerHost.start({ ...settings, echoStderr: settings.echoStderr }, settings.startupTimeoutMs);
+      if (!warmedUp) {
+        await warmUp();
+        warmedUp = true;
+      }
       startupFailures = 0;
       return undefined;
     } catch (error) {
@@ -96,6 +102,29 @@ export async function runEngineSuite(options: EngineRunOptions): Promise<EngineR
       return problem;
     }
   };
+
+  /**
+   * Waits until the engine places actors on the new runner name. Rivet's engine creates the
+   * runner config of a new runner name a moment after the runner's first connection and refuses
+   * actors for it until then (`actor.no_runner_config_configured`); no case should see that.
+   */
+  async function warmUp(): Promise<void> {
+    const api = new EngineApi(settings.endpoint, settings.namespace, settings.token);
+    const began = Date.now();
+    let last = "";
+    let attempts = 0;
+    while (Date.now() - began < settings.startupTimeoutMs) {
+      attempts++;
+      const answer = await api.getOrCreate({ name: "counter", key: `warm-up-${settings.runnerName}`, runner_name_selector: settings.runnerName, crash_policy: "sleep" });
+      if (answer.status === 200) {
+        if (attempts > 1) note(`the engine refused actors for the new runner name for ${Date.now() - began} ms after the runner connected (${last})`);
+        return;
+      }
+      last = `${answer.status} ${answer.text.slice(0, 120)}`;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the engine still refuses actors for runner name ${settings.runnerName} ${settings.startupTimeoutMs} ms after the runner connected: ${last}`);
+  }
 
   // A case that fails early can leave a request it started unawaited; its later rejection must
   // not take the harness down.

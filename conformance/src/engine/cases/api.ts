@@ -200,6 +200,63 @@ export const apiCases: EngineCase[] = [
   },
   {
     area: "api",
+    name: "actors/concurrent-get-or-create",
+    level: "required",
+    description:
+      "Concurrent PUT /actors with one name and key (three keys, sixteen requests each) make exactly one actor per key: every answer is a 200 with the same ID and exactly one says created.",
+    async run(ctx) {
+      for (let round = 0; round < 3; round++) {
+        const key = ctx.key("api-race")[0]!;
+        const answers = await Promise.all(Array.from({ length: 16 }, () => ctx.api.getOrCreate(createBody(ctx, key))));
+        const bodies = answers.map((a, i) => ok(ctx, a, `concurrent PUT /actors #${i} of key ${key}`));
+        ctx.equal(new Set(bodies.map((b) => b.actor.actor_id)).size, 1, `distinct actor IDs among the answers for key ${key}`);
+        ctx.equal(bodies.filter((b) => b.created).length, 1, `answers for key ${key} that say created`);
+      }
+    },
+  },
+  {
+    area: "api",
+    name: "actors/create-for-unknown-runner-name-refused",
+    level: "recommended",
+    description:
+      "POST /actors for a runner name that no runner has ever connected with (and has no runner config) is refused with a 4xx, as Rivet's engine does (actor.no_runner_config_configured), rather than left pending.",
+    async run(ctx) {
+      const body = { ...createBody(ctx, ctx.key("api-nobody")[0]!), runner_name_selector: `nobody-${ctx.key("runner")[0]!}` };
+      refused(ctx, await ctx.api.request("POST", "/actors", { body }), "POST /actors for a runner name never seen");
+    },
+  },
+  {
+    area: "api",
+    name: "namespaces/unknown-namespace-refused",
+    level: "required",
+    description: "A request in a namespace that does not exist is refused with a 4xx namespace.not_found.",
+    async run(ctx) {
+      const answer = await ctx.api.request("GET", "/actors", { noNamespace: true, query: { namespace: `nosuch-${ctx.key("ns")[0]!}`, name: "counter" } });
+      const error = refused(ctx, answer, "GET /actors in an unknown namespace");
+      ctx.equal(`${error.group}.${error.code}`, "namespace.not_found", "the error");
+    },
+  },
+  {
+    area: "api",
+    name: "validation/list-without-filter",
+    level: "required",
+    description: "GET /actors with neither a name nor actor IDs is refused with a 4xx error body.",
+    async run(ctx) {
+      refused(ctx, await ctx.api.request("GET", "/actors"), "GET /actors without a filter");
+    },
+  },
+  {
+    area: "api",
+    name: "validation/get-or-create-without-key",
+    level: "required",
+    description: "PUT /actors without a key is refused with a 4xx error body.",
+    async run(ctx) {
+      const { key: _key, ...body } = createBody(ctx, "unused");
+      refused(ctx, await ctx.api.request("PUT", "/actors", { body }), "PUT /actors without a key");
+    },
+  },
+  {
+    area: "api",
     name: "runners/lists-our-runner",
     level: "required",
     description: "GET /runners?name= lists the suite's connected runner under its runner ID.",

@@ -5,7 +5,7 @@
  */
 import type { Encoding } from "@actorwire/client";
 import { CaseFailure, type EngineCase, type EngineCaseContext, show } from "../context.js";
-import { call, checksum, patternBytes } from "./helpers.js";
+import { actorError, call, checksum, patternBytes, untilAsleep } from "./helpers.js";
 
 const MIB = 1024 * 1024;
 
@@ -114,6 +114,36 @@ export const gatewayCases: EngineCase[] = [
   },
   {
     area: "gateway",
+    name: "action/user-error",
+    level: "required",
+    description: "An action's UserError crosses the gateway intact: a 4xx whose error keeps the actor's group, code and metadata.",
+    async run(ctx) {
+      const handle = ctx.client("json").getOrCreate("counter", ctx.key("gw-user-error"));
+      const error = (await ctx.rejects(call(handle, "refuse"), "the refusing action")) as { metadata?: unknown };
+      ctx.equal({ error: actorError(error), metadata: error.metadata }, { error: "user.forbidden_thing", metadata: { limit: 3 } }, "the error the client got");
+      const actorId = await handle.resolve();
+      const response = await fetch(`${ctx.endpoint}/gateway/${actorId}/action/refuse`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-rivet-encoding": "json" },
+        body: JSON.stringify({ args: [] }),
+      });
+      const text = await response.text();
+      ctx.check(response.status >= 400 && response.status < 500, `the refusing action answered ${response.status} through the gateway: ${text.slice(0, 200)}`);
+    },
+  },
+  {
+    area: "gateway",
+    name: "direct/malformed-actor-id-refused",
+    level: "recommended",
+    description: "A gateway path whose actor ID is not an actor ID at all (/gateway/notanid/…) is refused with a 4xx, not a 5xx.",
+    async run(ctx) {
+      const response = await fetch(`${ctx.endpoint}/gateway/notanid/request/x`);
+      const text = await response.text();
+      ctx.check(response.status >= 400 && response.status < 500, `GET /gateway/notanid/request/x answered ${response.status}: ${text.slice(0, 300)}`);
+    },
+  },
+  {
+    area: "gateway",
     name: "query/get-or-create-then-get",
     level: "required",
     description:
@@ -153,6 +183,38 @@ export const gatewayCases: EngineCase[] = [
   },
   {
     area: "gateway",
+    name: "query/invalid-params-refused",
+    level: "required",
+    description:
+      "The query path refuses, with a 400 guard.* error, an unknown rvt-* parameter, an unknown method, getOrCreate without a runner, and get with a runner.",
+    async run(ctx) {
+      const key = ctx.key("gw-query-bad")[0]!;
+      const attempts: [string, Record<string, string>][] = [
+        ["an unknown rvt-* parameter", { "rvt-method": "get", "rvt-key": key, "rvt-bogus": "1" }],
+        ["an unknown method", { "rvt-method": "bogus", "rvt-key": key }],
+        ["getOrCreate without a runner", { "rvt-method": "getOrCreate", "rvt-key": key }],
+        ["get with a runner", { "rvt-method": "get", "rvt-key": key, "rvt-runner": ctx.runnerName }],
+      ];
+      for (const [what, params] of attempts) {
+        const response = await fetch(queryUrl(ctx, "raw", "request/x", params));
+        const text = await response.text();
+        ctx.check(response.status === 400, `the query path with ${what} answered ${response.status}: ${text.slice(0, 300)}`);
+        let group: unknown;
+        let code: unknown;
+        try {
+          ({ group, code } = JSON.parse(text) as { group?: unknown; code?: unknown });
+        } catch {
+          // Checked below.
+        }
+        ctx.check(group === "guard" && typeof code === "string", `the query path with ${what} answered a 400 without a guard.* error: ${text.slice(0, 300)}`);
+        ctx.step(`${what}: 400 ${String(group)}.${String(code)}`);
+      }
+      const listed = await ctx.api.list({ name: "raw", key });
+      ctx.equal(listed.body.actors.length, 0, "actors listed for the key after the refused requests");
+    },
+  },
+  {
+    area: "gateway",
     name: "http/request-response-headers",
     level: "required",
     description: "Raw HTTP through the gateway: method, path, query, request headers and body reach onRequest; the status and response headers come back.",
@@ -174,6 +236,38 @@ export const gatewayCases: EngineCase[] = [
       ctx.equal(teapot.status, 418, "the status of /status");
       ctx.equal(await teapot.text(), "teapot", "the body of /status");
       ctx.equal(teapot.headers.get("x-conformance-reply"), "short and stout", "the header of /status");
+    },
+  },
+  {
+    area: "gateway",
+    name: "http/methods-and-empty-responses",
+    level: "required",
+    description: "Raw HTTP through the gateway carries DELETE, PATCH and HEAD to onRequest, and a 204 with no body back.",
+    async run(ctx) {
+      const handle = ctx.client().getOrCreate("raw", ctx.key("gw-methods"));
+      for (const method of ["DELETE", "PATCH"]) {
+        const echoed = await json(ctx, await handle.fetch("/m", { method, body: method === "PATCH" ? "patch body" : null }), `${method} /request/m`);
+        ctx.equal({ method: echoed.method, text: echoed.text }, { method, text: method === "PATCH" ? "patch body" : "" }, `what onRequest saw of the ${method}`);
+      }
+      const head = await handle.fetch("/m", { method: "HEAD" });
+      ctx.equal({ status: head.status, body: await head.text() }, { status: 200, body: "" }, "the HEAD answer");
+      const empty = await handle.fetch("/empty", { method: "POST", body: "x" });
+      ctx.equal({ status: empty.status, header: empty.headers.get("x-conformance-reply"), body: await empty.text() }, { status: 204, header: "nothing", body: "" }, "the 204 answer");
+    },
+  },
+  {
+    area: "gateway",
+    name: "http/wakes-sleeping-actor",
+    level: "required",
+    description: "A raw HTTP request to a sleeping actor wakes it and is answered by it, with its state.",
+    async run(ctx) {
+      const handle = ctx.client().getOrCreate("raw", ctx.key("gw-http-wake"));
+      const first = await json(ctx, await handle.fetch("/one"), "GET /request/one");
+      await call(handle, "sleep");
+      await untilAsleep(ctx, first.actorId as string);
+      const second = await json(ctx, await handle.fetch("/two"), "GET /request/two to the sleeping actor");
+      ctx.equal({ actorId: second.actorId, path: second.path }, { actorId: first.actorId, path: "/two" }, "the actor that answered after the wake");
+      ctx.equal(await call(handle, "hits"), 2, "the hits the actor counted across the sleep");
     },
   },
   {
@@ -231,6 +325,57 @@ export const gatewayCases: EngineCase[] = [
         await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new CaseFailure(`got ${replies.length} of 4 echoes within 10 s`)), 10_000))]);
         const shown = replies.map((r) => (typeof r === "string" ? (r.length > 20 ? `text(${r.length})` : r) : `bytes(${[...new Uint8Array(r)].join(",")})`));
         ctx.equal(shown, ["echo:one", "bytes(0,1,2,255)", "echo:two", `text(${"echo:".length + 100_000})`], "the echoes, in order");
+      } finally {
+        ws.close();
+      }
+    },
+  },
+  {
+    area: "gateway",
+    name: "websocket/large-message",
+    level: "required",
+    description: "A 1 MiB binary WebSocket message crosses the gateway both ways byte for byte.",
+    timeoutMs: 40_000,
+    async run(ctx) {
+      const ws = await openSocket(ctx, "gw-ws-large");
+      try {
+        const payload = patternBytes(MIB);
+        const reply = nextMessage(ws, 20_000);
+        ws.send(payload);
+        const data = await reply;
+        ctx.check(typeof data !== "string", "the echo of a binary message came back as text");
+        const bytes = new Uint8Array(data as ArrayBuffer);
+        ctx.equal(bytes.length, MIB, "the length of the echoed message");
+        const first = bytes.findIndex((b, i) => b !== payload[i]);
+        ctx.check(first === -1, `the echoed message differs at byte ${first}`);
+      } finally {
+        ws.close();
+      }
+    },
+  },
+  {
+    area: "gateway",
+    name: "websocket/wakes-sleeping-actor",
+    level: "required",
+    description: "A raw WebSocket opened to a sleeping actor wakes it and is served by it.",
+    async run(ctx) {
+      const key = ctx.key("gw-ws-wake");
+      const handle = ctx.client().getOrCreate("raw", key);
+      const actorId = await handle.resolve();
+      await call(handle, "sleep");
+      await untilAsleep(ctx, actorId);
+      const from = ctx.runner.mark;
+      const ws = await handle.webSocket("/ws");
+      try {
+        const opened = new Promise<void>((resolve, reject) => {
+          ws.addEventListener("open", () => resolve());
+          ws.addEventListener("close", (e: CloseEvent) => reject(new CaseFailure(`the WebSocket closed (${e.code} ${e.reason}) before it opened`)));
+        });
+        await Promise.race([opened, new Promise((_, reject) => setTimeout(() => reject(new CaseFailure("the WebSocket to the sleeping actor did not open within 15 s")), 15_000))]);
+        const reply = nextMessage(ws);
+        ws.send("awake?");
+        ctx.equal(await reply, "echo:awake?", "the echo from the woken actor");
+        await ctx.waitForLine("the woken actor's onWebSocket", (l) => l.event === "raw-open" && l.actorId === actorId, { from, timeoutMs: 5_000 });
       } finally {
         ws.close();
       }

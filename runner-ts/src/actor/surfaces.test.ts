@@ -97,6 +97,20 @@ describe("HTTP routes", () => {
     expect(await denied.json()).toMatchObject({ group: "user", code: "denied", metadata: { why: "test" } });
   });
 
+  it("answers a bare request in the client-protocol version it came in", async () => {
+    const { surfaces } = setup(counter);
+    for (const version of [1, 3, 4]) {
+      const body = clientMessages.HttpActionRequest.encode({ args: [2, 3] }, "bare", version) as Uint8Array<ArrayBuffer>;
+      const ok = new Uint8Array(await (await surfaces.fetch(post("/action/add", body, { "x-rivet-encoding": "bare" }), info())).arrayBuffer());
+      expect([ok[0], ok[1]]).toEqual([version, 0]);
+      expect(clientMessages.HttpActionResponse.decode(ok, "bare")).toEqual({ value: { output: 5 }, version });
+      const failed = await surfaces.fetch(post("/action/fail", body, { "x-rivet-encoding": "bare" }), info());
+      const bytes = new Uint8Array(await failed.arrayBuffer());
+      expect([bytes[0], bytes[1]]).toEqual([version, 0]);
+      expect(clientMessages.HttpResponseError.decode(bytes, "bare").value).toMatchObject({ code: "bad" });
+    }
+  });
+
   it("serves health, metadata, onRequest with /request cut, and 404 elsewhere", async () => {
     const { surfaces } = setup(counter);
     expect(await (await surfaces.fetch(new Request("http://actor/health"), info())).text()).toBe("ok");

@@ -45,6 +45,17 @@ export const apiCases: EngineCase[] = [
   },
   {
     area: "api",
+    name: "namespaces/unknown-namespace-refused",
+    level: "required",
+    description: "A request in a namespace that does not exist is refused with a 4xx namespace.not_found.",
+    async run(ctx) {
+      const answer = await ctx.api.request("GET", "/actors", { noNamespace: true, query: { namespace: `nosuch-${ctx.key("ns")[0]!}`, name: "counter" } });
+      const error = refused(ctx, answer, "GET /actors in an unknown namespace");
+      ctx.equal(`${error.group}.${error.code}`, "namespace.not_found", "the error");
+    },
+  },
+  {
+    area: "api",
     name: "actors/create-then-get-by-key",
     level: "required",
     description: "POST /actors creates an actor with a name and key; GET /actors?name=&key= finds exactly it.",
@@ -76,6 +87,22 @@ export const apiCases: EngineCase[] = [
   },
   {
     area: "api",
+    name: "actors/concurrent-get-or-create",
+    level: "required",
+    description:
+      "Concurrent PUT /actors with one name and key (three keys, sixteen requests each) make exactly one actor per key: every answer is a 200 with the same ID and exactly one says created.",
+    async run(ctx) {
+      for (let round = 0; round < 3; round++) {
+        const key = ctx.key("api-race")[0]!;
+        const answers = await Promise.all(Array.from({ length: 16 }, () => ctx.api.getOrCreate(createBody(ctx, key))));
+        const bodies = answers.map((a, i) => ok(ctx, a, `concurrent PUT /actors #${i} of key ${key}`));
+        ctx.equal(new Set(bodies.map((b) => b.actor.actor_id)).size, 1, `distinct actor IDs among the answers for key ${key}`);
+        ctx.equal(bodies.filter((b) => b.created).length, 1, `answers for key ${key} that say created`);
+      }
+    },
+  },
+  {
+    area: "api",
     name: "actors/create-taken-key-refused",
     level: "required",
     description: "POST /actors with a name and key that already has an actor is refused with a 4xx error body.",
@@ -83,6 +110,17 @@ export const apiCases: EngineCase[] = [
       const key = ctx.key("api-dup")[0]!;
       ok(ctx, await ctx.api.create(createBody(ctx, key)), "POST /actors");
       refused(ctx, await ctx.api.create(createBody(ctx, key)), "a second POST /actors with the same key");
+    },
+  },
+  {
+    area: "api",
+    name: "actors/create-for-unknown-runner-name-refused",
+    level: "recommended",
+    description:
+      "POST /actors for a runner name that no runner has ever connected with (and has no runner config) is refused with a 4xx, as Rivet's engine does (actor.no_runner_config_configured), rather than left pending.",
+    async run(ctx) {
+      const body = { ...createBody(ctx, ctx.key("api-nobody")[0]!), runner_name_selector: `nobody-${ctx.key("runner")[0]!}` };
+      refused(ctx, await ctx.api.request("POST", "/actors", { body }), "POST /actors for a runner name never seen");
     },
   },
   {
@@ -144,9 +182,9 @@ export const apiCases: EngineCase[] = [
   },
   {
     area: "api",
-    name: "actors/destroy-unknown-not-found",
+    name: "actors/destroyed-id-not-found",
     level: "required",
-    description: "DELETE /actors/{id} of an ID no actor has is refused with a 4xx error body.",
+    description: "After DELETE /actors/{id}, a second DELETE is either a 200 or a 4xx with an error body, and an action on that ID fails with actor.not_found.",
     async run(ctx) {
       const key = ctx.key("api-destroy-twice")[0]!;
       const { actor } = ok(ctx, await ctx.api.create(createBody(ctx, key)), "POST /actors");
@@ -196,44 +234,6 @@ export const apiCases: EngineCase[] = [
     description: "POST /actors with a body that is not JSON is refused with a 4xx error body.",
     async run(ctx) {
       refused(ctx, await ctx.api.request("POST", "/actors", { rawBody: "{not json" }), "POST /actors with a malformed body");
-    },
-  },
-  {
-    area: "api",
-    name: "actors/concurrent-get-or-create",
-    level: "required",
-    description:
-      "Concurrent PUT /actors with one name and key (three keys, sixteen requests each) make exactly one actor per key: every answer is a 200 with the same ID and exactly one says created.",
-    async run(ctx) {
-      for (let round = 0; round < 3; round++) {
-        const key = ctx.key("api-race")[0]!;
-        const answers = await Promise.all(Array.from({ length: 16 }, () => ctx.api.getOrCreate(createBody(ctx, key))));
-        const bodies = answers.map((a, i) => ok(ctx, a, `concurrent PUT /actors #${i} of key ${key}`));
-        ctx.equal(new Set(bodies.map((b) => b.actor.actor_id)).size, 1, `distinct actor IDs among the answers for key ${key}`);
-        ctx.equal(bodies.filter((b) => b.created).length, 1, `answers for key ${key} that say created`);
-      }
-    },
-  },
-  {
-    area: "api",
-    name: "actors/create-for-unknown-runner-name-refused",
-    level: "recommended",
-    description:
-      "POST /actors for a runner name that no runner has ever connected with (and has no runner config) is refused with a 4xx, as Rivet's engine does (actor.no_runner_config_configured), rather than left pending.",
-    async run(ctx) {
-      const body = { ...createBody(ctx, ctx.key("api-nobody")[0]!), runner_name_selector: `nobody-${ctx.key("runner")[0]!}` };
-      refused(ctx, await ctx.api.request("POST", "/actors", { body }), "POST /actors for a runner name never seen");
-    },
-  },
-  {
-    area: "api",
-    name: "namespaces/unknown-namespace-refused",
-    level: "required",
-    description: "A request in a namespace that does not exist is refused with a 4xx namespace.not_found.",
-    async run(ctx) {
-      const answer = await ctx.api.request("GET", "/actors", { noNamespace: true, query: { namespace: `nosuch-${ctx.key("ns")[0]!}`, name: "counter" } });
-      const error = refused(ctx, answer, "GET /actors in an unknown namespace");
-      ctx.equal(`${error.group}.${error.code}`, "namespace.not_found", "the error");
     },
   },
   {

@@ -222,7 +222,8 @@ async function userRequest(rt: SurfaceRuntime, request: Request, url: URL): Prom
     return errorResponse(error, encoding, LATEST_CLIENT_VERSION);
   }
   const body = response.body;
-  if (body === null) {
+  if (body === null || !isStreamedBody(response)) {
+    // A body given as bytes or a string is sent whole by the runner; only a stream needs tracking.
     await endConn(rt, conn);
     return response;
   }
@@ -256,6 +257,18 @@ async function userRequest(rt: SurfaceRuntime, request: Request, url: URL): Prom
     },
   });
   return new Response(passthrough, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/**
+ * Whether a Response's body was given as a stream (unknown length). Wrapping any other body in
+ * a stream would make the runner stream it too, which Rivet's gateway drops. Node's Response
+ * keeps the given source in its internal state (`source` is null for a stream); when that is
+ * not visible, the body is treated as not streamed (sent whole, just not tracked while sent).
+ */
+function isStreamedBody(response: Response): boolean {
+  const key = Object.getOwnPropertySymbols(response).find((sym) => sym.description === "state");
+  const state = key ? (response as unknown as Record<symbol, { body?: { source?: unknown } | null }>)[key] : undefined;
+  return state?.body != null && state.body.source === null;
 }
 
 async function endConn(rt: SurfaceRuntime, conn: ActorConn): Promise<void> {

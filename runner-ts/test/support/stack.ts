@@ -97,8 +97,34 @@ export class Stack {
     const fixture = isAbsolute(options.fixture) ? options.fixture : join(repoRoot, "runner-ts/test/fixtures", options.fixture);
     const runnerName = options.runnerName ?? `core-${process.pid}-${++stackCounter}`;
     const stack = new Stack(engine, options.engine, runnerName, fixture, options.env ?? {});
-    if (options.startRunner ?? true) await stack.startRunner();
+    if (options.startRunner ?? true) {
+      await stack.startRunner();
+      if (options.engine === "rivet") await stack.waitForRivetPool();
+    }
     return stack;
+  }
+
+  /**
+   * Rivet's engine answers actor creation for a runner name with "no runner config" for a
+   * moment after that runner first connected (its lookup lags the connection). Creating (and
+   * at once destroying) a probe actor until that passes keeps the first test from racing it.
+   */
+  private async waitForRivetPool(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const res = await fetch(`${this.endpoint}/actors?namespace=default`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "__stack_probe", key: `probe-${Date.now()}`, runner_name_selector: this.runnerName, crash_policy: "destroy" }),
+      });
+      const body = (await res.json()) as { actor?: { actor_id: string } };
+      if (res.ok && body.actor) {
+        await fetch(`${this.endpoint}/actors/${body.actor.actor_id}?namespace=default`, { method: "DELETE" });
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`Rivet's engine never accepted actors for ${this.runnerName}: ${res.status} ${JSON.stringify(body)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** The engine's `http://127.0.0.1:<port>`. */
@@ -108,7 +134,7 @@ export class Stack {
 
   /** The current runner child's PID, if one runs. */
   get runnerPid(): number | undefined {
-    return this.child?.exitCode === null ? this.child.pid : undefined;
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
   }
 
   /** Starts a fresh runner process (a new runner key) and waits until it is connected to the engine. */

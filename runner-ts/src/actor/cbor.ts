@@ -1,16 +1,17 @@
 /**
- * CBOR for user values the core persists (state, input, schedule arguments). The options are
- * cbor-x's defaults, which is what rivetkit uses, so input written by rivetkit clients decodes
- * here and records written here read the same way in any CBOR decoder.
+ * CBOR for user values the core persists (state, input, schedule arguments): the protocol
+ * package's rivetkit-compatible encoding (cbor-x with rivetkit's settings, values in rivetkit's
+ * JSON-compat form), which is what rivetkit itself persists, so BigInt, Uint8Array, Set and
+ * `undefined` survive a save, and input written by rivetkit clients decodes here.
  */
-import { decode, encode } from "cbor-x";
+import { decodeCbor, encodeCbor } from "@actorwire/protocol";
 
-/** Encodes a user value as CBOR. Throws on values CBOR cannot carry (functions, symbols). */
+/** Encodes a user value as CBOR. Throws `ProtocolError` on values CBOR cannot carry. */
 export function encodeValue(value: unknown): Uint8Array {
-  return encode(value);
+  return encodeCbor(value);
 }
 
-/** Decodes one CBOR document. Throws on malformed bytes. */
+/** Decodes one CBOR document. Throws `ProtocolError` on malformed bytes. */
 export function decodeValue(bytes: Uint8Array): unknown {
-  return decode(bytes);
+  return decodeCbor(bytes);
 }

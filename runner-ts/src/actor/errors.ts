@@ -1,55 +1,13 @@
 /**
- * Errors of the actor runtime. `ActorError` is what crosses the wire to clients as
- * `{group, code, message, metadata}`; `UserError` is the one user code throws on purpose.
- *
- * `ActorError` belongs in @actorwire/protocol (shared with the client SDK). Until it lands
- * there, this file defines a structurally identical class; once it does, this file re-exports
- * that one and `UserError` extends it.
+ * Errors of the actor runtime. `ActorError` (from @actorwire/protocol, shared with the client
+ * SDK and the surfaces) is what crosses the wire to clients as `{group, code, message,
+ * metadata}`; `UserError` is the one user code throws on purpose. The helpers below build the
+ * core's own errors with stable `group.code` strings.
  */
+import { ActorError } from "@actorwire/protocol";
 
-/** An error that reaches clients as `{group, code, message, metadata}`. */
-export class ActorError extends Error {
-  override name = "ActorError";
+export { ActorError };
 
-  constructor(
-    /** The error's group, e.g. `actor` or `user`. */
-    readonly group: string,
-    /** The error's code within its group, e.g. `not_found`. */
-    readonly code: string,
-    message: string,
-    /** Extra data sent to the client as is (CBOR-encodable). */
-    readonly metadata?: unknown,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-
-  /** `group.code`. */
-  get id(): string {
-    return `${this.group}.${this.code}`;
-  }
-
-  /**
-   * Normalises anything thrown: an `ActorError` passes through; anything else becomes
-   * `actor.internal_error` with a generic message (the details belong in logs, not on the wire).
-   */
-  static from(thrown: unknown): ActorError {
-    if (thrown instanceof ActorError) return thrown;
-    if (isActorErrorLike(thrown)) return new ActorError(thrown.group, thrown.code, thrown.message, thrown.metadata, { cause: thrown });
-    return new ActorError("actor", "internal_error", "An internal error occurred", undefined, { cause: thrown });
-  }
-}
-
-/** Whether a value has the `{group, code, message}` shape of an actor error from another copy of this class. */
-function isActorErrorLike(value: unknown): value is { group: string; code: string; message: string; metadata?: unknown } {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { group?: unknown }).group === "string" &&
-    typeof (value as { code?: unknown }).code === "string" &&
-    typeof (value as { message?: unknown }).message === "string"
-  );
-}
 
 /** The code a {@link UserError} carries when none is given (rivetkit's default). */
 export const USER_ERROR_CODE = "user_error";
@@ -59,10 +17,8 @@ export const USER_ERROR_CODE = "user_error";
  * (default `user_error`), message and metadata intact.
  */
 export class UserError extends ActorError {
-  override name = "UserError";
-
   constructor(message: string, options?: { code?: string; metadata?: unknown; cause?: unknown }) {
-    super("user", options?.code ?? USER_ERROR_CODE, message, options?.metadata, options?.cause === undefined ? undefined : { cause: options.cause });
+    super("user", options?.code ?? USER_ERROR_CODE, message, { metadata: options?.metadata, cause: options?.cause });
   }
 }
 
@@ -88,7 +44,7 @@ export function stopping(actorId: string): ActorError {
 
 /** `state.too_large`: the encoded state exceeds `maxStateBytes`. */
 export function stateTooLarge(bytes: number, max: number): ActorError {
-  return new ActorError("state", "too_large", `state is ${bytes} bytes of CBOR, over the limit of ${max}`, { bytes, max });
+  return new ActorError("state", "too_large", `state is ${bytes} bytes of CBOR, over the limit of ${max}`, { metadata: { bytes, max } });
 }
 
 /** `state.reentrant_change`: state was mutated inside `onStateChange`. */
@@ -108,7 +64,7 @@ export function hookTimedOut(hook: string, ms: number): ActorError {
 
 /** `schedule.limit_exceeded`: more than `maxSchedules` pending schedules. */
 export function scheduleLimit(max: number): ActorError {
-  return new ActorError("schedule", "limit_exceeded", `at most ${max} schedules may be pending`, { max });
+  return new ActorError("schedule", "limit_exceeded", `at most ${max} schedules may be pending`, { metadata: { max } });
 }
 
 /** `actor.client_unavailable`: `c.client()` is not wired yet. */

@@ -593,7 +593,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     } catch (error) {
       if (error instanceof ActorError) throw error;
       this.log.error({ err: error }, "saving state failed");
-      throw new ActorError("actor", "internal_error", "An internal error occurred", undefined, { cause: error });
+      throw new ActorError("actor", "internal_error", "An internal error occurred", { cause: error });
     }
   }
 

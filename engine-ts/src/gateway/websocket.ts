@@ -162,8 +162,15 @@ export class TunnelWebSocket implements TunnelEntry {
         this.closeClient(1000, CLOSE_ACTOR_STOPPED, false);
         return;
       case "open":
-        if (this.canHibernate) this.hibernate("actor stopped");
-        else this.closeClient(1000, CLOSE_ACTOR_STOPPED, false);
+        if (this.canHibernate) {
+          this.hibernate("actor stopped");
+          // Client messages the actor never acknowledged (for example, ones that arrived while
+          // it was stopping) would otherwise wait for the client's next frame, which may never
+          // come: wake the actor at once so that they are delivered, as Rivet's gateway does.
+          // An unacknowledged message cannot keep an actor awake forever: the ack timeout
+          // closes the socket.
+          if (this.pending.length > 0) this.wake();
+        } else this.closeClient(1000, CLOSE_ACTOR_STOPPED, false);
         return;
       default:
         return;

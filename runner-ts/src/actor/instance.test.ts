@@ -1,0 +1,136 @@
+import { persist } from "@actorwire/protocol";
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { MemoryRunner } from "../testing/memory-runner.js";
+import { decodeValue } from "./cbor.js";
+import type { ActorSurfaces, AnyActorConfig } from "./contract.js";
+import { actor } from "./definition.js";
+import { ActorInstance } from "./instance.js";
+import { KEY_ACTOR } from "./keys.js";
+import { resolveOptions } from "./options.js";
+
+/** Surfaces that do nothing: the core's unit tests drive actions through invokeAction. */
+const quietSurfaces = (): ActorSurfaces => ({
+  load: async () => {},
+  started: async () => {},
+  fetch: async () => new Response(null, { status: 404 }),
+  websocket: async () => {},
+  canHibernate: () => false,
+  isBusy: () => false,
+  stop: async () => {},
+  conns: new Map(),
+  broadcast: () => {},
+  queue: undefined,
+  hasQueuedWork: () => false,
+  isQueueWaiting: () => false,
+});
+
+function instance(definition: { config: unknown }, runner = new MemoryRunner(), generation = 0) {
+  const config = definition.config as AnyActorConfig;
+  const type = { name: "t", config, options: resolveOptions(config.options), log: pino({ level: "silent" }), createSurfaces: quietSurfaces };
+  const info = { actorId: "a1", generation, name: "t", key: "k/1", createTs: 0, input: null, hibernatingRequests: [] };
+  return { inst: new ActorInstance(type, runner, info), runner };
+}
+
+async function storedState(runner: MemoryRunner): Promise<unknown> {
+  const [bytes] = await runner.kv.get("a1", [KEY_ACTOR]);
+  return decodeValue(new Uint8Array(persist.decodeRecord("PersistedActor", bytes!).state));
+}
+
+describe("ActorInstance", () => {
+  it("runs the create hooks once in order, and only the wake hooks on the next start", async () => {
+    const order: string[] = [];
+    const def = actor({
+      createState: () => (order.push("createState"), { n: 0 }),
+      onCreate: () => void order.push("onCreate"),
+      createVars: () => (order.push("createVars"), {}),
+      onWake: () => void order.push("onWake"),
+      onSleep: () => void order.push("onSleep"),
+      actions: { inc: (c) => ++c.state.n },
+    });
+    const { inst, runner } = instance(def);
+    await inst.start([]);
+    expect(await inst.invokeAction("inc", [])).toBe(1);
+    await inst.stop("sleep");
+    const again = instance(def, runner, 1).inst;
+    await again.start([]);
+    expect(await again.invokeAction("inc", [])).toBe(2);
+    expect(order).toEqual(["createState", "onCreate", "createVars", "onWake", "onSleep", "createVars", "onWake"]);
+    expect(again.key).toEqual(["k", "1"]);
+  });
+
+  it("replies to an action only after its state change is stored", async () => {
+    const { inst, runner } = instance(actor({ state: { n: 0 }, actions: { set: (c, n: number) => void (c.state.n = n) } }));
+    await inst.start([]);
+    let release!: () => void;
+    runner.kv.gate = new Promise<void>((resolve) => (release = resolve));
+    let replied = false;
+    const call = inst.invokeAction("set", [5]).then(() => (replied = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(replied).toBe(false);
+    release();
+    runner.kv.gate = undefined;
+    await call;
+    expect(await storedState(runner)).toEqual({ n: 5 });
+  });
+
+  it("under durability interval, replies without waiting for the save", async () => {
+    const { inst, runner } = instance(
+      actor({ state: { n: 0 }, options: { durability: "interval", stateSaveInterval: 10 }, actions: { set: (c, n: number) => void (c.state.n = n) } }),
+    );
+    await inst.start([]);
+    // A save that never lands: the reply must come anyway (a strict actor would hang here).
+    runner.kv.gate = new Promise<void>(() => {});
+    await inst.invokeAction("set", [6]);
+    runner.kv.gate = undefined;
+    expect(await storedState(runner)).toEqual({ n: 0 });
+  });
+
+  it("reports a state over maxStateBytes as state.too_large and keeps the last good state stored", async () => {
+    const { inst, runner } = instance(
+      actor({ state: { blob: "" }, options: { maxStateBytes: 1_000 }, actions: { grow: (c, n: number) => void (c.state.blob = "x".repeat(n)) } }),
+    );
+    await inst.start([]);
+    await inst.invokeAction("grow", [10]);
+    await expect(inst.invokeAction("grow", [5_000])).rejects.toMatchObject({ group: "state", code: "too_large" });
+    expect(await storedState(runner)).toEqual({ blob: "x".repeat(10) });
+  });
+
+  it("maps unknown actions, user errors and other throws to their wire errors", async () => {
+    const { inst } = instance(
+      actor({
+        state: {},
+        actions: {
+          boom: () => {
+            throw new Error("secret");
+          },
+        },
+      }),
+    );
+    await inst.start([]);
+    await expect(inst.invokeAction("nope", [])).rejects.toMatchObject({ group: "actor", code: "action_not_found" });
+    const error = await inst.invokeAction("boom", []).catch((e: unknown) => e);
+    expect(error).toMatchObject({ group: "actor", code: "internal_error" });
+    expect((error as Error).message).not.toContain("secret");
+  });
+
+  it("destroy runs onDestroy, clears the alarm and drops all data", async () => {
+    let destroyed = false;
+    const { inst, runner } = instance(actor({ state: { n: 1 }, onDestroy: () => void (destroyed = true), actions: {} }));
+    await inst.start([]);
+    await inst.stop("destroy");
+    expect(destroyed).toBe(true);
+    expect(runner.kv.drops).toEqual(["a1"]);
+    expect(runner.alarms.at(-1)).toEqual({ actorId: "a1", ts: null });
+  });
+
+  it("after a lost stop, writes nothing and runs no hooks", async () => {
+    let slept = false;
+    const { inst, runner } = instance(actor({ state: { n: 0 }, onSleep: () => void (slept = true), actions: { inc: (c) => ++c.state.n } }));
+    await inst.start([]);
+    const puts = runner.kv.puts.length;
+    await inst.stop("lost");
+    expect(slept).toBe(false);
+    expect(runner.kv.puts.length).toBe(puts);
+  });
+});

@@ -89,6 +89,8 @@ function attach(rt: SurfaceRuntime, conn: ActorConn, socket: TunnelWebSocket, en
   let version = LATEST_CLIENT_VERSION;
   /** Subscription requests are handled one after another, in arrival order. */
   let subscriptions: Promise<void> = Promise.resolve();
+  // Subscription changes queued in `subscriptions` and not yet applied.
+  let pendingSubscriptions = 0;
 
   const send = (body: ToClientBody): boolean => sendFrame(socket, body, encoding, version, rt.maxOutgoingMessageSize);
   const transport: ConnTransport & { socket: TunnelWebSocket } = {
@@ -187,10 +189,20 @@ function attach(rt: SurfaceRuntime, conn: ActorConn, socket: TunnelWebSocket, en
     internals.hibernation?.acks.received(event.messageIndex);
     const { body } = decoded;
     if (body.tag === "ActionRequest") {
-      void onAction(body.val.id, body.val.name, body.val.args, event.messageIndex);
+      const { id, name, args } = body.val;
+      // Actions run in parallel with each other, but never ahead of a subscription change the
+      // client sent before them: a client that subscribes and then calls an action that
+      // broadcasts must receive that event (rivetkit handles a connection's frames in order).
+      if (pendingSubscriptions === 0) void onAction(id, name, args, event.messageIndex);
+      else void subscriptions.then(() => onAction(id, name, args, event.messageIndex));
     } else {
       const { eventName, subscribe } = body.val;
-      subscriptions = subscriptions.then(() => onSubscription(eventName, subscribe, event.messageIndex));
+      pendingSubscriptions++;
+      subscriptions = subscriptions
+        .then(() => onSubscription(eventName, subscribe, event.messageIndex))
+        .finally(() => {
+          pendingSubscriptions--;
+        });
     }
   });
 

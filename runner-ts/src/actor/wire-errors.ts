@@ -12,12 +12,12 @@ export function forbidden(): ActorError {
 
 /** `queue.full`: the queue holds `maxQueueSize` messages already. */
 export function queueFull(limit: number): ActorError {
-  return new ActorError("queue", "full", `Queue is full. Limit is ${limit} messages.`, { limit });
+  return new ActorError("queue", "full", `Queue is full. Limit is ${limit} messages.`, { metadata: { limit } });
 }
 
 /** `queue.message_too_large`: a message body over `maxQueueMessageSize`. */
 export function queueMessageTooLarge(size: number, limit: number): ActorError {
-  return new ActorError("queue", "message_too_large", `Queue message too large (${size} bytes). Limit is ${limit} bytes.`, { size, limit });
+  return new ActorError("queue", "message_too_large", `Queue message too large (${size} bytes). Limit is ${limit} bytes.`, { metadata: { size, limit } });
 }
 
 /** `queue.already_completed`: `complete()` called twice. */

@@ -12,10 +12,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { EngineProcess, RivetEngineProcess } from "@actorwire/testkit";
+import { EngineProcess, freePort, RivetEngineProcess } from "@actorwire/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseKnownFailing } from "../pattern-files.js";
 import { type JsonReport, namesWith, ROOT, runCli } from "../run-cli-for-tests.js";
+import type { EngineCase } from "./context.js";
+import { runEngineSuite } from "./run.js";
 
 const RIVET_KNOWN_FAILING = "conformance/known-failing/engine-rivet-2.3.19.txt";
 const OUR_KNOWN_FAILING = "conformance/known-failing/engine-actorwire.txt";
@@ -61,11 +63,62 @@ describe("actorwire-conformance engine on our engine", () => {
     expect(run.code).toBe(0);
   }, 90_000);
 
+  it("reports a failing case with its steps and the runner's output, times a case out, and goes on", async () => {
+    const cases: EngineCase[] = [
+      {
+        area: "api",
+        name: "harness/fails",
+        level: "required",
+        description: "fails on purpose",
+        async run(ctx) {
+          ctx.step("looked at the engine");
+          ctx.equal({ a: 1 }, { a: 2 }, "the thing");
+        },
+      },
+      { area: "api", name: "harness/hangs", level: "recommended", description: "never ends", timeoutMs: 300, run: () => new Promise(() => {}) },
+      { area: "kv", name: "harness/passes", level: "required", description: "passes", run: async (ctx) => ctx.equal((await ctx.api.namespaces()).status, 200, "GET /namespaces") },
+    ];
+    const result = await runEngineSuite({ endpoint: engine.base, run: [], skip: [], knownFailing: [], cases });
+    expect(result.cases.map((c) => [c.name, c.outcome])).toEqual([
+      ["engine/api/harness/fails", "failed"],
+      ["engine/api/harness/hangs", "failed"],
+      ["engine/kv/harness/passes", "passed"],
+    ]);
+    const [fails, hangs] = result.cases;
+    expect(fails!.reason).toBe("the thing: expected { a: 2 }, got { a: 1 }");
+    expect(fails!.detail).toEqual(expect.arrayContaining(["description: fails on purpose", "steps:", "  looked at the engine"]));
+    expect(fails!.detail!.join("\n")).toMatch(/runner output \(last lines, still running\):\n.*"event":"connected"/);
+    expect(hangs!.reason).toBe("the case did not finish within 300 ms");
+    expect(result.groups.map((g) => [g.group, g.required, g.recommended])).toEqual([
+      ["engine api", { passed: 0, total: 1 }, { passed: 0, total: 1 }],
+      ["engine kv", { passed: 1, total: 1 }, { passed: 0, total: 0 }],
+    ]);
+    expect(result.exitCode).toBe(1);
+  }, 30_000);
+
   it("fails the run when a case listed as known failing passes", async () => {
     const run = await runCli(["engine", "--endpoint", engine.base, "--run", "engine/gateway/http/streamed-response", "--known-failing", RIVET_KNOWN_FAILING], { reports: true });
     expect(namesWith(run.report!, "unexpected-pass")).toEqual(["engine/gateway/http/streamed-response"]);
     expect(run.stdout).toContain("UNEXPECTED PASS engine/gateway/http/streamed-response");
     expect(run.code).toBe(1);
+  }, 30_000);
+});
+
+describe("actorwire-conformance engine without an engine", () => {
+  it("fails each case with the runner's connection failure, and the run", async () => {
+    const port = await freePort();
+    const run = await runCli(["engine", "--endpoint", `http://127.0.0.1:${port}`, "--startup-timeout", "1500", "--run", "engine/api/namespaces/**"], { reports: true });
+    const report = run.report!;
+    expect(report.cases.map((c) => c.outcome)).toEqual(["failed", "failed"]);
+    for (const c of report.cases) expect(c.reason).toMatch(/^our runner did not connect to http:\/\/127\.0\.0\.1:\d+: .*timed out after 1500 ms waiting for the runner to connect/);
+    expect(run.lines.at(-1)).toBe("0 passed, 2 failed");
+    expect(run.code).toBe(1);
+  }, 30_000);
+
+  it("refuses a command line without an endpoint (exit 2)", async () => {
+    const run = await runCli(["engine", "--run", "engine/**"]);
+    expect(run.stderr).toContain("--endpoint <http(s) URL> is required");
+    expect(run.code).toBe(2);
   }, 30_000);
 });
 

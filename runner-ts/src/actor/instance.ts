@@ -57,6 +57,7 @@ type AnyFn = (...args: any[]) => any;
 const KV_MAX_VALUE = 128 * 1024;
 
 const noop = (): void => {};
+const READY: Promise<void> = Promise.resolve();
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
@@ -103,7 +104,6 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   readonly actorId: string;
   readonly generation: number;
   readonly name: string;
-  readonly ready: Promise<void>;
   readonly saver: StateSaver;
 
   private readonly keyString: string | null;
@@ -120,8 +120,9 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   private logger: Logger | undefined;
   private kvView: UserKv | undefined;
   private baseContext: ActorContextImpl | undefined;
-  private markReady!: () => void;
-  private failReady!: (error: unknown) => void;
+  /** What `ready` resolves or rejects with; a promise is made only for someone who waits early. */
+  private readyWaiter: { promise: Promise<void>; resolve(): void; reject(error: unknown): void } | undefined;
+  private startError: unknown;
   private runActive = false;
   private runPromise: Promise<void> | undefined;
   /** keepAwake and waitUntil promises still pending, awaited at shutdown. */
@@ -147,12 +148,23 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     this.inputBytes = info.input;
     this.saver = new StateSaver(this, type.options.stateSaveInterval);
     this.idle = new IdleTracker(this, type.options.sleepTimeout);
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.markReady = resolve;
-      this.failReady = reject;
-    });
-    // Requests that wait on `ready` see the failure; nobody else must trip an unhandled rejection.
-    this.ready.catch(noop);
+  }
+
+  /** Resolves once the actor finished starting; rejects if the start failed. */
+  get ready(): Promise<void> {
+    if (this.phase !== "starting") return this.startError === undefined ? READY : Promise.reject(this.startError);
+    if (this.readyWaiter === undefined) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // Requests that wait on `ready` see the failure; nobody else must trip an unhandled rejection.
+      promise.catch(noop);
+      this.readyWaiter = { promise, resolve, reject };
+    }
+    return this.readyWaiter.promise;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -243,8 +255,10 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     try {
       await this.startInner(hibernating);
     } catch (error) {
-      this.failReady(error);
+      this.startError = error;
       this.phase = "stopped";
+      this.readyWaiter?.reject(error);
+      this.readyWaiter = undefined;
       this.idle.stop();
       this.scheduler?.stop();
       this.saver.close();
@@ -294,7 +308,8 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     if (onWake) await this.hook("onWake", onWake(this.context()), options.lifecycleHookTimeout);
 
     this.phase = "running";
-    this.markReady();
+    this.readyWaiter?.resolve();
+    this.readyWaiter = undefined;
     if (!options.noSleep) this.idle.start();
     this.scheduler?.start();
     await this.surfaces.started();

@@ -48,6 +48,9 @@ export function unwrapState<T>(value: T): T {
 export class StateTracker implements ProxyHandler<object> {
   /** The real state value (never a proxy). */
   private raw: unknown;
+  /** The proxy of the root value (most states are one flat object: no WeakMap needed for them). */
+  private rootProxy: object | undefined;
+  /** Proxies of nested containers, by target; made on first nested access. */
   private cache: WeakMap<object, object> | undefined;
   /** True while `onStateChange` runs; a mutation then is rejected. */
   private inChangeHook = false;
@@ -73,6 +76,7 @@ export class StateTracker implements ProxyHandler<object> {
   replace(value: unknown): void {
     this.assertMutable();
     this.raw = unwrapState(value);
+    this.rootProxy = undefined;
     this.changed();
   }
 
@@ -123,6 +127,7 @@ export class StateTracker implements ProxyHandler<object> {
 
   private wrap(value: unknown): unknown {
     if (!isTrackable(value)) return value;
+    if (value === this.raw) return (this.rootProxy ??= new Proxy(value, this));
     this.cache ??= new WeakMap();
     let proxy = this.cache.get(value);
     if (proxy === undefined) {

@@ -11,6 +11,9 @@ import { fileURLToPath } from "node:url";
 /** The registry module the suite hosts. */
 export const ENGINE_ACTORS_MODULE = fileURLToPath(new URL("../../testees/engine-actors.ts", import.meta.url));
 
+/** The repository root: the runner runs there, so `--import tsx` resolves wherever the harness was started. */
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
 const TAIL_LINES = 20;
 const live = new Set<RunnerHost>();
 
@@ -52,6 +55,7 @@ export class RunnerHost {
 
   private constructor(config: RunnerHostConfig) {
     this.child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", ENGINE_ACTORS_MODULE], {
+      cwd: REPO_ROOT,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       env: {

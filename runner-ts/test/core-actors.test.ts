@@ -64,6 +64,16 @@ describe.each(ENGINES)("the actor core on %s's engine", (engine) => {
     expect((await b.get()).count).toBe(0);
   });
 
+  it("calls other actors through c.client()", async () => {
+    const s = stack.get();
+    const caller = s.client.caller.getOrCreate(["a2a"]);
+    expect(await caller.bumpCounter(3)).toBe(3);
+    expect(await caller.bumpCounter(4)).toBe(7);
+    // The counter the caller reached is the same actor a client reaches by that key.
+    expect((await s.client.counter.getOrCreate(["a2a"]).get()).count).toBe(7);
+    expect(await caller.counterFor()).toBe(7);
+  });
+
   it("sends UserError code, message and metadata to the client, and anything else as internal_error", async () => {
     const s = stack.get();
     const errors = s.client.errors.getOrCreate(["e"]);

@@ -3,9 +3,9 @@
  * member reads through to it, so a context costs one small object per call (three fields) and
  * hooks without a connection or request share one per actor.
  */
+import type { Client } from "@actorwire/client";
 import type { Logger } from "pino";
 import type { ActorKv, ActorQueue, ActorSchedule, Conn } from "./definition.js";
-import { clientUnavailable } from "./errors.js";
 
 /** What a context reads from its actor. */
 export interface ContextHost {
@@ -28,6 +28,8 @@ export interface ContextHost {
   requestDestroy(): void;
   keepAwake<T>(promise: Promise<T>): Promise<T>;
   waitUntil(promise: Promise<unknown>): void;
+  /** The client for actor-to-actor calls (one per runner process, made on first use). */
+  client(): unknown;
 }
 
 /** `c`: the context of actions and hooks. */
@@ -116,7 +118,7 @@ export class ActorContextImpl {
     this.host.waitUntil(promise);
   }
 
-  client<C = unknown>(): C {
-    throw clientUnavailable();
+  client<R = any>(): Client<R> {
+    return this.host.client() as Client<R>;
   }
 }

@@ -6,6 +6,7 @@
  * infers everything structurally from `typeof registry`: `R["use"][name]["config"]["actions"]`,
  * `["events"]` and `["queues"]`, so those property names are part of the contract.
  */
+import type { Client } from "@actorwire/client";
 import type { Logger } from "pino";
 
 // ---------------------------------------------------------------------------------------------
@@ -265,8 +266,12 @@ export interface ActorContext<
   keepAwake<T>(promise: Promise<T>): Promise<T>;
   /** Lets `promise` finish before the actor stops, without keeping it from going idle. */
   waitUntil(promise: Promise<unknown>): void;
-  /** A client for calling other actors (not available yet). */
-  client<C = unknown>(): C;
+  /**
+   * A client for calling other actors through the engine (`c.client<typeof registry>()`),
+   * shared by every actor of the runner. Give actions that call each other explicit return
+   * types, or their types refer to themselves.
+   */
+  client<R = any>(): Client<R>;
 }
 
 /** An action handler: the context, then the client's arguments. */

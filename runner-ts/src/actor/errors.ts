@@ -67,7 +67,7 @@ export function scheduleLimit(max: number): ActorError {
   return new ActorError("schedule", "limit_exceeded", `at most ${max} schedules may be pending`, { metadata: { max } });
 }
 
-/** `actor.client_unavailable`: `c.client()` is not wired yet. */
+/** `actor.client_unavailable`: `c.client()` on an actor host made without a client (not through `registry.start()`). */
 export function clientUnavailable(): ActorError {
-  return new ActorError("actor", "client_unavailable", "c.client() is not available yet in @actorwire/runner");
+  return new ActorError("actor", "client_unavailable", "c.client() needs a registry started with registry.start()");
 }

@@ -22,6 +22,7 @@ import { ActorContextImpl, type ContextHost } from "./context.js";
 import type { ActorSurfaces, AnyActorConfig, CreateSurfaces, KvWrite, SurfaceHost } from "./contract.js";
 import type { ActorKv, ActorSchedule, Conn } from "./definition.js";
 import {
+  clientUnavailable,
   ActorError,
   actionNotFound,
   actionTimedOut,
@@ -47,6 +48,8 @@ export interface ActorType {
   /** The registry's logger; each actor makes a child of it on first use. */
   readonly log: Logger;
   readonly createSurfaces: CreateSurfaces;
+  /** The registry's client for `c.client()` (shared by every actor of the runner). */
+  readonly client?: () => unknown;
 }
 
 type Phase = "starting" | "running" | "stopping" | "stopped";
@@ -471,6 +474,11 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     if (this.sleepRequested || this.destroyRequested || this.phase === "stopping" || this.phase === "stopped") return;
     this.sleepRequested = true;
     this.sendIntent("sleep");
+  }
+
+  client(): unknown {
+    if (this.type.client === undefined) throw clientUnavailable();
+    return this.type.client();
   }
 
   requestDestroy(): void {

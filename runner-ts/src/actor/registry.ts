@@ -4,6 +4,7 @@
  * starts to one live {@link ActorInstance}.
  */
 import type { Logger } from "pino";
+import { createClient } from "@actorwire/client";
 import { defaultLogger } from "../runner/log.js";
 import { Runner } from "../runner/runner.js";
 import type {
@@ -16,7 +17,7 @@ import type {
 } from "../runner/types.js";
 import type { AnyActorConfig, CreateSurfaces } from "./contract.js";
 import type { Registry, RegistryActors, RegistryHandle, RegistryStartConfig } from "./definition.js";
-import { notFound } from "./errors.js";
+import { clientUnavailable, notFound } from "./errors.js";
 import { ActorInstance, type ActorType } from "./instance.js";
 import { resolveOptions } from "./options.js";
 import { createSurfaces } from "./surfaces.js";
@@ -41,12 +42,21 @@ class ActorRegistry<U extends RegistryActors> implements Registry<U> {
   start(config: RegistryStartConfig = {}): StartedRegistry {
     const env = process.env;
     const logger = config.logger ?? defaultLogger();
-    const host = new ActorHost(this.use, logger, createSurfaces);
+    const endpoint = config.endpoint ?? env.RIVET_ENDPOINT ?? DEFAULT_ENDPOINT;
+    const token = config.token ?? env.RIVET_TOKEN;
+    const namespace = config.namespace ?? env.RIVET_NAMESPACE ?? "default";
+    const runnerName = config.runnerName ?? env.RIVET_RUNNER ?? "default";
+    // `c.client()`: one client for the whole runner, made on first use, that reaches other
+    // actors through the same engine, namespace and pool this runner serves.
+    let client: unknown;
+    const clientFactory = () =>
+      (client ??= createClient({ endpoint, namespace, poolName: runnerName, disableMetadataLookup: true, ...(token !== undefined ? { token } : {}) }));
+    const host = new ActorHost(this.use, logger, createSurfaces, clientFactory);
     const runner = new Runner({
-      endpoint: config.endpoint ?? env.RIVET_ENDPOINT ?? DEFAULT_ENDPOINT,
-      token: config.token ?? env.RIVET_TOKEN,
-      namespace: config.namespace ?? env.RIVET_NAMESPACE ?? "default",
-      runnerName: config.runnerName ?? env.RIVET_RUNNER ?? "default",
+      endpoint,
+      token,
+      namespace,
+      runnerName,
       runnerKey: config.runnerKey ?? env.RIVET_RUNNER_KEY,
       version: config.version ?? numberFromEnv(env.RIVET_RUNNER_VERSION),
       totalSlots: config.totalSlots ?? numberFromEnv(env.RIVET_TOTAL_SLOTS),
@@ -87,10 +97,13 @@ export class ActorHost implements RunnerHandler {
     use: RegistryActors,
     private readonly log: Logger,
     createSurfacesFn: CreateSurfaces,
+    clientFactory: () => unknown = () => {
+      throw clientUnavailable();
+    },
   ) {
     for (const [name, definition] of Object.entries(use)) {
       const config = definition.config as unknown as AnyActorConfig;
-      this.types.set(name, { name, config, options: resolveOptions(config.options), log, createSurfaces: createSurfacesFn });
+      this.types.set(name, { name, config, options: resolveOptions(config.options), log, createSurfaces: createSurfacesFn, client: clientFactory });
     }
   }
 

@@ -10,14 +10,11 @@
  * is listed as known failing, no listed case passed and at least one case was checked; 1
  * otherwise; 2 for a usage error.
  */
-import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import type { CaseGlob } from "./glob.js";
-import { patternsOfArgument, readKnownFailing, type KnownFailingEntry } from "./pattern-files.js";
-import { jsonReport, junitXml } from "./reports.js";
-import type { CaseResult, GroupSummary, SuiteRunResult } from "./results.js";
+import { type CaseSelection, caseSelectionOf, failurePrinter, finishOutput, groupLine, nonNegativeInt, printUnmatchedKnownFailing, UsageError } from "./cli-options.js";
+import type { CaseResult, SuiteRunResult } from "./results.js";
 import { runCodecSuite, type RunEvent } from "./run-codec.js";
 import { parityTable } from "./parity.js";
 import { runRunnerSuite } from "./run-runner.js";
@@ -57,15 +54,6 @@ RIVET_RUNNER, RIVET_TOKEN, RIVET_TOTAL_SLOTS, ACTORWIRE_CONFORMANCE_PROTOCOL_VER
 
 Globs: "*" matches within one name component, "**" any number of components, e.g.
   --run 'codec/runner/v7/**'   --skip 'codec/**/len=1048576/*'`;
-
-class UsageError extends Error {}
-
-function positiveInt(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} needs a non-negative integer, not ${JSON.stringify(text)}`);
-  return n;
-}
 
 /** Parses the arguments and runs; resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -116,9 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(parityTable(columns));
     return 0;
   }
-  let run: CaseGlob[];
-  let skip: CaseGlob[];
-  let knownFailing: KnownFailingEntry[];
+  let selection: CaseSelection;
   let timeoutMs: number;
   let startupTimeoutMs: number;
   let maxRestarts: number;
@@ -130,14 +116,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (positionals[0] === "codec" && (values.testee === undefined || values.testee.trim() === "")) throw new UsageError("--testee is required");
     if (positionals[0] === "runner" && (values.runner === undefined || values.runner.trim() === "")) throw new UsageError("--runner is required");
-    run = (values.run ?? []).flatMap(patternsOfArgument);
-    skip = (values.skip ?? []).flatMap(patternsOfArgument);
-    knownFailing = (values["known-failing"] ?? []).flatMap(readKnownFailing);
-    timeoutMs = positiveInt("--timeout", values.timeout, 10_000);
-    startupTimeoutMs = positiveInt("--startup-timeout", values["startup-timeout"], 30_000);
-    maxRestarts = positiveInt("--max-restarts", values["max-restarts"], 3);
-    seed = values.seed === undefined ? undefined : positiveInt("--seed", values.seed, 0);
-    runs = positiveInt("--runs", values.runs, 20);
+    selection = caseSelectionOf(values);
+    timeoutMs = nonNegativeInt("--timeout", values.timeout, 10_000);
+    startupTimeoutMs = nonNegativeInt("--startup-timeout", values["startup-timeout"], 30_000);
+    maxRestarts = nonNegativeInt("--max-restarts", values["max-restarts"], 3);
+    seed = values.seed === undefined ? undefined : nonNegativeInt("--seed", values.seed, 0);
+    runs = nonNegativeInt("--runs", values.runs, 20);
   } catch (error) {
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === "ENOENT") {
       process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
@@ -151,7 +135,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${line}\n`);
   };
   let announced = false;
-  let detailed = 0;
   let notRun = 0;
   let notRunReason = "";
   const onEvent = (event: RunEvent): void => {
@@ -173,6 +156,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return;
     }
   };
+  const printFailure = failurePrinter(print, verbose);
   const printCase = (r: CaseResult): void => {
     if (r.outcome !== "failed" && r.outcome !== "unexpected-pass") return;
     // Once the testee is given up, the note has said why; the reports list every case.
@@ -181,16 +165,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       notRunReason = r.reason.slice("not run:".length).trim();
       return;
     }
-    const label = r.outcome === "unexpected-pass" ? "UNEXPECTED PASS" : r.level === "required" ? "FAIL" : "FAIL (recommended)";
-    // Past the first few, one line per failure keeps a badly broken testee's output readable.
-    if (verbose || detailed < 20) {
-      detailed++;
-      print(`${label} ${r.name}`);
-      for (const line of (r.reason ?? "").split("\n")) print(`  ${line}`);
-      for (const line of r.detail ?? []) print(`  ${line}`);
-    } else {
-      print(`${label} ${r.name}: ${(r.reason ?? "").split("\n")[0]}`);
-    }
+    printFailure(r);
   };
 
   let result: SuiteRunResult;
@@ -198,9 +173,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     print(`runner: ${values.runner}`);
     result = await runRunnerSuite({
       runner: values.runner!,
-      run,
-      skip,
-      knownFailing,
+      ...selection,
       startupTimeoutMs,
       runs,
       ...(seed !== undefined ? { seed } : {}),
@@ -216,9 +189,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     result = await runCodecSuite({
     testee: values.testee!,
     vectorsDir: values.vectors !== undefined ? resolve(values.vectors) : DEFAULT_VECTORS_DIR,
-    run,
-    skip,
-    knownFailing,
+    ...selection,
     timeoutMs,
     startupTimeoutMs,
     maxRestarts,
@@ -228,31 +199,16 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   }
 
-  for (const entry of result.unmatchedKnownFailing) {
-    print(`warning: known-failing entry ${entry.where} (${entry.glob.source}) matched no case of this run`);
-  }
+  printUnmatchedKnownFailing(print, result);
   if (notRun > 0) print(`${notRun} more cases failed without running: ${notRunReason}`);
   if (result.cases.length === result.totals.skipped) {
     print("no case was checked: see --run/--skip, the versions in the testee's hello and its skipped answers");
   }
-  if (values.junit !== undefined) writeFileSync(values.junit, junitXml(result));
-  if (values.json !== undefined) writeFileSync(values.json, jsonReport(result));
-  const t = result.totals;
-  if (t.expectedFailures > 0) print(`${t.expectedFailures} failed as expected (known-failing)`);
-  print(`finished in ${(result.durationMs / 1000).toFixed(1)} s`);
-  print(`${t.passed} passed, ${t.failed} failed${t.skipped > 0 ? `, ${t.skipped} skipped` : ""}`);
-  return result.exitCode;
+  return finishOutput(print, result, values);
 }
 
-/** `runner v7: 130/130 required, 12/12 recommended`, plus known-failing and skipped counts. */
-export function groupLine(g: GroupSummary): string {
-  if (!g.supported) return `${g.group}: not supported by the testee`;
-  const extra = [
-    ...(g.expectedFailures > 0 ? [`${g.expectedFailures} known-failing`] : []),
-    ...(g.skipped > 0 ? [`${g.skipped} skipped`] : []),
-  ];
-  return `${g.group}: ${g.required.passed}/${g.required.total} required, ${g.recommended.passed}/${g.recommended.total} recommended${extra.length > 0 ? ` (${extra.join(", ")})` : ""}`;
-}
+/** The suites' summary line of one group, still exported from here as before. */
+export { groupLine };
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.exitCode = await main(process.argv.slice(2));

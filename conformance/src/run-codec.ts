@@ -11,7 +11,8 @@ import { typeCases, typePrefix, type CodecCase } from "./codec-cases.js";
 import { hexDifference, preview, previewHex, valueDifference } from "./compare.js";
 import type { CaseGlob } from "./glob.js";
 import type { KnownFailingEntry } from "./pattern-files.js";
-import { applyKnownFailing, type CaseResult, emptyGroup, exitCodeOf, type GroupSummary, type Outcome, type SuiteRunResult, tally, totalsOf } from "./results.js";
+import { finishRun } from "./finish-run.js";
+import { applyKnownFailing, type CaseResult, emptyGroup, type GroupSummary, type Outcome, type SuiteRunResult, tally } from "./results.js";
 import { TesteeFailure, TesteeProcess } from "./testee-process.js";
 import type { HelloResponse } from "./testee-protocol.js";
 import { loadVectorCases, suiteVersions } from "./vectors.js";
@@ -175,20 +176,18 @@ export async function runCodecSuite(options: CodecRunOptions): Promise<CodecRunR
     return graded === null ? done("passed") : done("failed", graded, describe(testCase, answer));
   }
 
-  const totals = totalsOf(cases);
-  return {
+  return finishRun({
     suite: "codec",
     command: options.testee,
     testee: hello,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
+    started,
     cases,
     groups,
-    totals,
-    unmatchedKnownFailing: options.knownFailing.filter((k) => !knownHits.has(k)),
     notes,
-    exitCode: exitCodeOf(cases, options.enforceRecommended === true),
-  };
+    knownFailing: options.knownFailing,
+    knownHits,
+    enforceRecommended: options.enforceRecommended,
+  });
 }
 
 /**

@@ -10,7 +10,8 @@
 import { randomBytes } from "node:crypto";
 import type { CaseGlob } from "./glob.js";
 import type { KnownFailingEntry } from "./pattern-files.js";
-import { applyKnownFailing, type CaseResult, emptyGroup, exitCodeOf, type GroupSummary, type SuiteRunResult, tally, totalsOf } from "./results.js";
+import { finishRun } from "./finish-run.js";
+import { applyKnownFailing, type CaseResult, emptyGroup, type GroupSummary, type SuiteRunResult, tally } from "./results.js";
 import { runnerCases } from "./runner/cases/index.js";
 import { CaseContext, CaseFailure, type RunnerCase, RunIds } from "./runner/context.js";
 import { FakeEngine } from "./runner/fake-engine.js";
@@ -217,18 +218,16 @@ export async function runRunnerSuite(options: RunnerRunOptions): Promise<SuiteRu
     ]);
   }
 
-  const totals = totalsOf(cases);
-  return {
+  return finishRun({
     suite: "runner",
     command: options.runner,
     testee: undefined,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
+    started,
     cases,
     groups,
-    totals,
-    unmatchedKnownFailing: options.knownFailing.filter((k) => !knownHits.has(k)),
     notes,
-    exitCode: exitCodeOf(cases, options.enforceRecommended === true),
-  };
+    knownFailing: options.knownFailing,
+    knownHits,
+    enforceRecommended: options.enforceRecommended,
+  });
 }

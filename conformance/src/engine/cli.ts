@@ -7,13 +7,9 @@
  * is listed as known failing, no listed case passed and at least one case was checked; 1
  * otherwise; 2 for a usage error.
  */
-import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import type { CaseGlob } from "../glob.js";
-import { patternsOfArgument, readKnownFailing, type KnownFailingEntry } from "../pattern-files.js";
-import { jsonReport, junitXml } from "../reports.js";
-import type { CaseResult, GroupSummary } from "../results.js";
+import { type CaseSelection, caseSelectionOf, failurePrinter, finishOutput, groupLine, nonNegativeInt, printUnmatchedKnownFailing, UsageError } from "../cli-options.js";
 import { runEngineSuite } from "./run.js";
 
 export const ENGINE_USAGE = `Usage: actorwire-conformance engine --endpoint <url> [options]
@@ -39,31 +35,10 @@ Options:
   --verbose                 copy the runner's stderr, print every failure in full
   -h, --help                this text`;
 
-class UsageError extends Error {}
-
-/**
- * `engine api: 13/13 required, 0/0 recommended`, plus known-failing and skipped counts: the
- * other suites' line. (It is not imported from ../cli.ts, which imports this module lazily
- * while its own top-level await is still pending; importing it back would never settle.)
- */
-export function areaLine(g: GroupSummary): string {
-  const extra = [...(g.expectedFailures > 0 ? [`${g.expectedFailures} known-failing`] : []), ...(g.skipped > 0 ? [`${g.skipped} skipped`] : [])];
-  return `${g.group}: ${g.required.passed}/${g.required.total} required, ${g.recommended.passed}/${g.recommended.total} recommended${extra.length > 0 ? ` (${extra.join(", ")})` : ""}`;
-}
-
-function milliseconds(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} needs a non-negative integer, not ${JSON.stringify(text)}`);
-  return n;
-}
-
 /** Parses the arguments after `engine` and runs; resolves with the exit code. */
 export async function engineMain(argv: readonly string[]): Promise<number> {
   let values;
-  let run: CaseGlob[];
-  let skip: CaseGlob[];
-  let knownFailing: KnownFailingEntry[];
+  let selection: CaseSelection;
   let startupTimeoutMs: number;
   let runnerLostTimeoutMs: number;
   try {
@@ -91,11 +66,9 @@ export async function engineMain(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (values.endpoint === undefined || !/^https?:\/\/./.test(values.endpoint)) throw new UsageError("--endpoint <http(s) URL> is required");
-    run = (values.run ?? []).flatMap(patternsOfArgument);
-    skip = (values.skip ?? []).flatMap(patternsOfArgument);
-    knownFailing = (values["known-failing"] ?? []).flatMap(readKnownFailing);
-    startupTimeoutMs = milliseconds("--startup-timeout", values["startup-timeout"], 30_000);
-    runnerLostTimeoutMs = milliseconds("--runner-lost-timeout", values["runner-lost-timeout"], 60_000);
+    selection = caseSelectionOf(values);
+    startupTimeoutMs = nonNegativeInt("--startup-timeout", values["startup-timeout"], 30_000);
+    runnerLostTimeoutMs = nonNegativeInt("--runner-lost-timeout", values["runner-lost-timeout"], 60_000);
   } catch (error) {
     if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`${(error as Error).message}\n\n${ENGINE_USAGE}\n`);
@@ -108,19 +81,7 @@ export async function engineMain(argv: readonly string[]): Promise<number> {
   const print = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
-  let detailed = 0;
-  const printCase = (r: CaseResult): void => {
-    if (r.outcome !== "failed" && r.outcome !== "unexpected-pass") return;
-    const label = r.outcome === "unexpected-pass" ? "UNEXPECTED PASS" : r.level === "required" ? "FAIL" : "FAIL (recommended)";
-    if (verbose || detailed < 20) {
-      detailed++;
-      print(`${label} ${r.name}`);
-      for (const line of (r.reason ?? "").split("\n")) print(`  ${line}`);
-      for (const line of r.detail ?? []) print(`  ${line}`);
-    } else {
-      print(`${label} ${r.name}: ${(r.reason ?? "").split("\n")[0]}`);
-    }
-  };
+  const printCase = failurePrinter(print, verbose);
 
   print(`engine: ${values.endpoint}`);
   const result = await runEngineSuite({
@@ -128,9 +89,7 @@ export async function engineMain(argv: readonly string[]): Promise<number> {
     ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
     ...(values.token !== undefined ? { token: values.token } : {}),
     ...(values["runner-name"] !== undefined ? { runnerName: values["runner-name"] } : {}),
-    run,
-    skip,
-    knownFailing,
+    ...selection,
     startupTimeoutMs,
     runnerLostTimeoutMs,
     enforceRecommended: values["enforce-recommended"] === true,
@@ -138,21 +97,13 @@ export async function engineMain(argv: readonly string[]): Promise<number> {
     onEvent: (event) => {
       if (event.kind === "case") printCase(event.result);
       else if (event.kind === "note") print(`note: ${event.text}`);
-      else print(areaLine(event.summary));
+      else print(groupLine(event.summary));
     },
   });
 
-  for (const entry of result.unmatchedKnownFailing) {
-    print(`warning: known-failing entry ${entry.where} (${entry.glob.source}) matched no case of this run`);
-  }
+  printUnmatchedKnownFailing(print, result);
   if (result.cases.length === result.totals.skipped) print("no case was checked: see --run/--skip");
-  if (values.junit !== undefined) writeFileSync(values.junit, junitXml(result));
-  if (values.json !== undefined) writeFileSync(values.json, jsonReport(result));
-  const t = result.totals;
-  if (t.expectedFailures > 0) print(`${t.expectedFailures} failed as expected (known-failing)`);
-  print(`finished in ${(result.durationMs / 1000).toFixed(1)} s`);
-  print(`${t.passed} passed, ${t.failed} failed${t.skipped > 0 ? `, ${t.skipped} skipped` : ""}`);
-  return result.exitCode;
+  return finishOutput(print, result, values);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -10,7 +10,8 @@
 import { randomBytes } from "node:crypto";
 import type { CaseGlob } from "../glob.js";
 import type { KnownFailingEntry } from "../pattern-files.js";
-import { applyKnownFailing, type CaseResult, emptyGroup, exitCodeOf, type GroupSummary, type SuiteRunResult, tally, totalsOf } from "../results.js";
+import { finishRun } from "../finish-run.js";
+import { applyKnownFailing, type CaseResult, emptyGroup, type GroupSummary, type SuiteRunResult, tally } from "../results.js";
 import { engineCases } from "./cases/index.js";
 import { CaseFailure, describeError, ENGINE_AREAS, type EngineCase, EngineCaseContext, type EngineSuiteSettings } from "./context.js";
 import { EngineApi } from "./engine-api.js";
@@ -196,18 +197,16 @@ export async function runEngineSuite(options: EngineRunOptions): Promise<EngineR
     ]);
   }
 
-  const totals = totalsOf(cases);
-  return {
+  return finishRun({
     suite: "engine",
     command: settings.endpoint,
     testee: undefined,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
+    started,
     cases,
     groups,
-    totals,
-    unmatchedKnownFailing: options.knownFailing.filter((k) => !knownHits.has(k)),
     notes,
-    exitCode: exitCodeOf(cases, options.enforceRecommended === true),
-  };
+    knownFailing: options.knownFailing,
+    knownHits,
+    enforceRecommended: options.enforceRecommended,
+  });
 }

@@ -69,6 +69,18 @@ export function failurePrinter(print: (line: string) => void, verbose: boolean):
   };
 }
 
+/** Prints a runner or engine suite's events: failures, notes and one line per group. */
+export function eventPrinter(
+  print: (line: string) => void,
+  printCase: (r: CaseResult) => void,
+): (event: { kind: "case"; result: CaseResult } | { kind: "group"; summary: GroupSummary } | { kind: "note"; text: string }) => void {
+  return (event) => {
+    if (event.kind === "case") printCase(event.result);
+    else if (event.kind === "note") print(`note: ${event.text}`);
+    else print(groupLine(event.summary));
+  };
+}
+
 /** Warns about each known-failing entry that matched no case of the run. */
 export function printUnmatchedKnownFailing(print: (line: string) => void, result: SuiteRunResult): void {
   for (const entry of result.unmatchedKnownFailing) {

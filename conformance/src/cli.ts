@@ -13,7 +13,7 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type CaseSelection, caseSelectionOf, failurePrinter, finishOutput, groupLine, nonNegativeInt, printUnmatchedKnownFailing, UsageError } from "./cli-options.js";
+import { type CaseSelection, caseSelectionOf, eventPrinter, failurePrinter, finishOutput, groupLine, nonNegativeInt, printUnmatchedKnownFailing, UsageError } from "./cli-options.js";
 import type { CaseResult, SuiteRunResult } from "./results.js";
 import { runCodecSuite, type RunEvent } from "./run-codec.js";
 import { parityTable } from "./parity.js";
@@ -179,11 +179,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       ...(seed !== undefined ? { seed } : {}),
       enforceRecommended: values["enforce-recommended"] === true,
       echoStderr: verbose,
-      onEvent: (event) => {
-        if (event.kind === "case") printCase(event.result);
-        else if (event.kind === "note") print(`note: ${event.text}`);
-        else print(groupLine(event.summary));
-      },
+      onEvent: eventPrinter(print, printCase),
     });
   } else {
     result = await runCodecSuite({

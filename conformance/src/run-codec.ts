@@ -11,8 +11,8 @@ import { typeCases, typePrefix, type CodecCase } from "./codec-cases.js";
 import { hexDifference, preview, previewHex, valueDifference } from "./compare.js";
 import type { CaseGlob } from "./glob.js";
 import type { KnownFailingEntry } from "./pattern-files.js";
-import { finishRun } from "./finish-run.js";
-import { applyKnownFailing, type CaseResult, emptyGroup, type GroupSummary, type Outcome, type SuiteRunResult, tally } from "./results.js";
+import { type CaseResult, emptyGroup, type GroupSummary, type Outcome, type SuiteRunResult } from "./results.js";
+import { RunRecorder } from "./run-recorder.js";
 import { TesteeFailure, TesteeProcess } from "./testee-process.js";
 import type { HelloResponse } from "./testee-protocol.js";
 import { loadVectorCases, suiteVersions } from "./vectors.js";
@@ -52,16 +52,9 @@ export type RunEvent =
 
 /** Runs the suite. Never throws for anything the testee does. */
 export async function runCodecSuite(options: CodecRunOptions): Promise<CodecRunResult> {
-  const started = Date.now();
   const emit = options.onEvent ?? (() => {});
-  const notes: string[] = [];
-  const note = (text: string): void => {
-    notes.push(text);
-    emit({ kind: "note", text });
-  };
-  const cases: CaseResult[] = [];
-  const groups: GroupSummary[] = [];
-  const knownHits = new Set<KnownFailingEntry>();
+  const recorder = new RunRecorder(options, emit);
+  const note = (text: string): void => recorder.note(text);
 
   let testee: TesteeProcess | undefined;
   let hello: HelloResponse | undefined;
@@ -126,15 +119,12 @@ export async function runCodecSuite(options: CodecRunOptions): Promise<CodecRunR
         for (const testCase of typeCases(schema, type, vectors)) {
           if (!selected(testCase.name)) continue;
           const result = await runOne(testCase);
-          applyKnownFailing(result, options.knownFailing, knownHits);
-          cases.push(result);
-          tally(summary, result);
+          recorder.recordCase(summary, result);
           emit({ kind: "case", result, request: testCase });
         }
       }
     }
-    groups.push(summary);
-    emit({ kind: "group", summary });
+    recorder.recordGroup(summary);
   }
   await testee?.close();
 
@@ -176,18 +166,7 @@ export async function runCodecSuite(options: CodecRunOptions): Promise<CodecRunR
     return graded === null ? done("passed") : done("failed", graded, describe(testCase, answer));
   }
 
-  return finishRun({
-    suite: "codec",
-    command: options.testee,
-    testee: hello,
-    started,
-    cases,
-    groups,
-    notes,
-    knownFailing: options.knownFailing,
-    knownHits,
-    enforceRecommended: options.enforceRecommended,
-  });
+  return recorder.finish("codec", options.testee, hello);
 }
 
 /**

@@ -10,8 +10,8 @@
 import { randomBytes } from "node:crypto";
 import type { CaseGlob } from "./glob.js";
 import type { KnownFailingEntry } from "./pattern-files.js";
-import { finishRun } from "./finish-run.js";
-import { applyKnownFailing, type CaseResult, emptyGroup, type GroupSummary, type SuiteRunResult, tally } from "./results.js";
+import { type CaseResult, emptyGroup, type GroupSummary, type SuiteRunResult } from "./results.js";
+import { RunRecorder } from "./run-recorder.js";
 import { runnerCases } from "./runner/cases/index.js";
 import { CaseContext, CaseFailure, type RunnerCase, RunIds } from "./runner/context.js";
 import { FakeEngine } from "./runner/fake-engine.js";
@@ -57,13 +57,9 @@ export interface SuiteSettings {
 
 /** Runs the suite. Never throws for anything the runner does. */
 export async function runRunnerSuite(options: RunnerRunOptions): Promise<SuiteRunResult> {
-  const started = Date.now();
   const emit = options.onEvent ?? (() => {});
-  const notes: string[] = [];
-  const note = (text: string): void => {
-    notes.push(text);
-    emit({ kind: "note", text });
-  };
+  const recorder = new RunRecorder(options, emit);
+  const note = (text: string): void => recorder.note(text);
   const env = { namespace: "conformance", runnerName: "conformance-runner", token: "conformance-token", totalSlots: 100 };
   const engine = await FakeEngine.start({ namespace: env.namespace, runnerName: env.runnerName, token: env.token });
   const ids = new RunIds(randomBytes(2).toString("hex"));
@@ -116,9 +112,6 @@ export async function runRunnerSuite(options: RunnerRunOptions): Promise<SuiteRu
     }
   };
 
-  const cases: CaseResult[] = [];
-  const groups: GroupSummary[] = [];
-  const knownHits = new Set<KnownFailingEntry>();
   // A case that fails early can leave a request it started unawaited; its later timeout must
   // not take the harness down.
   const stray = (): void => {};
@@ -130,13 +123,10 @@ export async function runRunnerSuite(options: RunnerRunOptions): Promise<SuiteRu
       const name = `runner/v${version}/${testCase.name}`;
       if (!selected(name)) continue;
       const result = await runOne(testCase, name, version);
-      applyKnownFailing(result, options.knownFailing, knownHits);
-      cases.push(result);
-      tally(summary, result);
+      recorder.recordCase(summary, result);
       emit({ kind: "case", result });
     }
-    groups.push(summary);
-    emit({ kind: "group", summary });
+    recorder.recordGroup(summary);
   }
   await proc?.stop();
   await engine.close();
@@ -218,16 +208,5 @@ export async function runRunnerSuite(options: RunnerRunOptions): Promise<SuiteRu
     ]);
   }
 
-  return finishRun({
-    suite: "runner",
-    command: options.runner,
-    testee: undefined,
-    started,
-    cases,
-    groups,
-    notes,
-    knownFailing: options.knownFailing,
-    knownHits,
-    enforceRecommended: options.enforceRecommended,
-  });
+  return recorder.finish("runner", options.runner, undefined);
 }

@@ -9,7 +9,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type CaseSelection, caseSelectionOf, failurePrinter, finishOutput, groupLine, nonNegativeInt, printUnmatchedKnownFailing, UsageError } from "../cli-options.js";
+import { type CaseSelection, caseSelectionOf, eventPrinter, failurePrinter, finishOutput, nonNegativeInt, printUnmatchedKnownFailing, UsageError } from "../cli-options.js";
 import { runEngineSuite } from "./run.js";
 
 export const ENGINE_USAGE = `Usage: actorwire-conformance engine --endpoint <url> [options]
@@ -94,11 +94,7 @@ export async function engineMain(argv: readonly string[]): Promise<number> {
     runnerLostTimeoutMs,
     enforceRecommended: values["enforce-recommended"] === true,
     echoStderr: verbose,
-    onEvent: (event) => {
-      if (event.kind === "case") printCase(event.result);
-      else if (event.kind === "note") print(`note: ${event.text}`);
-      else print(groupLine(event.summary));
-    },
+    onEvent: eventPrinter(print, printCase),
   });
 
   printUnmatchedKnownFailing(print, result);

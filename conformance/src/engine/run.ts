@@ -10,8 +10,8 @@
 import { randomBytes } from "node:crypto";
 import type { CaseGlob } from "../glob.js";
 import type { KnownFailingEntry } from "../pattern-files.js";
-import { finishRun } from "../finish-run.js";
-import { applyKnownFailing, type CaseResult, emptyGroup, type GroupSummary, type SuiteRunResult, tally } from "../results.js";
+import { type CaseResult, emptyGroup, type GroupSummary, type SuiteRunResult } from "../results.js";
+import { RunRecorder } from "../run-recorder.js";
 import { engineCases } from "./cases/index.js";
 import { CaseFailure, describeError, ENGINE_AREAS, type EngineCase, EngineCaseContext, type EngineSuiteSettings } from "./context.js";
 import { EngineApi } from "./engine-api.js";
@@ -59,13 +59,9 @@ function areaGroup(area: string): GroupSummary {
 
 /** Runs the suite. Never throws for anything the engine does. */
 export async function runEngineSuite(options: EngineRunOptions): Promise<EngineRunResult> {
-  const started = Date.now();
   const emit = options.onEvent ?? (() => {});
-  const notes: string[] = [];
-  const note = (text: string): void => {
-    notes.push(text);
-    emit({ kind: "note", text });
-  };
+  const recorder = new RunRecorder(options, emit);
+  const note = (text: string): void => recorder.note(text);
   const settings: EngineSuiteSettings = {
     endpoint: options.endpoint.replace(/\/+$/, ""),
     namespace: options.namespace ?? "default",
@@ -131,9 +127,6 @@ export async function runEngineSuite(options: EngineRunOptions): Promise<EngineR
   // not take the harness down.
   const stray = (): void => {};
   process.on("unhandledRejection", stray);
-  const cases: CaseResult[] = [];
-  const groups: GroupSummary[] = [];
-  const knownHits = new Set<KnownFailingEntry>();
   if (all.length > 0) note(`engine ${settings.endpoint}, namespace ${settings.namespace}, runner name ${settings.runnerName}`);
 
   for (const area of ENGINE_AREAS) {
@@ -142,13 +135,10 @@ export async function runEngineSuite(options: EngineRunOptions): Promise<EngineR
     const summary = areaGroup(area);
     for (const { testCase, name } of mine) {
       const result = await runOne(testCase, name, summary.group);
-      applyKnownFailing(result, options.knownFailing, knownHits);
-      cases.push(result);
-      tally(summary, result);
+      recorder.recordCase(summary, result);
       emit({ kind: "case", result });
     }
-    groups.push(summary);
-    emit({ kind: "group", summary });
+    recorder.recordGroup(summary);
   }
   await runner?.kill();
   process.off("unhandledRejection", stray);
@@ -197,16 +187,5 @@ export async function runEngineSuite(options: EngineRunOptions): Promise<EngineR
     ]);
   }
 
-  return finishRun({
-    suite: "engine",
-    command: settings.endpoint,
-    testee: undefined,
-    started,
-    cases,
-    groups,
-    notes,
-    knownFailing: options.knownFailing,
-    knownHits,
-    enforceRecommended: options.enforceRecommended,
-  });
+  return recorder.finish("engine", settings.endpoint, undefined);
 }

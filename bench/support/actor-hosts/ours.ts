@@ -18,7 +18,20 @@ const counter = actor({
   },
 });
 
-const handle = setup({ use: { counter } }).start();
+// The same counter with Rivet's save policy (state saved on an interval, not before each
+// reply), to show what strict durability costs.
+const counterInterval = actor({
+  state: { count: 0 },
+  options: { sleepTimeout: 30 * 60_000, durability: "interval" },
+  actions: {
+    increment: (c, by: number) => {
+      c.state.count += by;
+      return c.state.count;
+    },
+  },
+});
+
+const handle = setup({ use: { counter, counterInterval } }).start();
 await handle.ready;
 serveStats();
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);

@@ -271,6 +271,13 @@ export class Connections {
     if (this.livenessTimer) return;
     const every = positive(this.options["connectionLivenessInterval"], DEFAULT_LIVENESS_INTERVAL_MS);
     this.livenessTimer = setInterval(() => {
+      // Nothing left to watch (a stateless action's connection is gone): stop ticking, so an
+      // idle actor keeps no timer of its own here; the next connection starts it again.
+      if (this.map.size === 0) {
+        clearInterval(this.livenessTimer);
+        this.livenessTimer = undefined;
+        return;
+      }
       for (const conn of [...this.map.values()]) {
         const socket = conn[CONN_INTERNALS].hibernation?.socket ?? socketOf(conn);
         if (socket && socket.readyState === 3) void this.disconnect(conn, "liveness", true);

@@ -23,7 +23,8 @@ export const createSurfaces: CreateSurfaces = (host: SurfaceHost): ActorSurfaces
 
 class Surfaces implements ActorSurfaces {
   private readonly rt: SurfaceRuntime;
-  private readonly queueApi: ReturnType<typeof queueFacade>;
+  // Made on first use of `c.queue`: most actors never touch it, and each costs seven bound methods.
+  private queueApi: ReturnType<typeof queueFacade> | undefined;
 
   constructor(private readonly host: SurfaceHost) {
     const options = host.config.options as Record<string, unknown> | undefined;
@@ -36,7 +37,6 @@ class Surfaces implements ActorSurfaces {
       inFlightRequests: 0,
       runningSocketHandlers: 0,
     };
-    this.queueApi = queueFacade(this.rt.queue);
   }
 
   get conns(): Map<string, unknown> {
@@ -44,14 +44,17 @@ class Surfaces implements ActorSurfaces {
   }
 
   get queue(): unknown {
-    return this.queueApi;
+    return (this.queueApi ??= queueFacade(this.rt.queue));
   }
 
   async load(hibernating: readonly HibernatingRequest[]): Promise<void> {
     await this.rt.queue.load();
     const records = await this.rt.connections.load();
     for (const record of records) this.rt.connections.restore(record);
-    this.host.log.debug({ conns: records.length, hibernating: hibernating.length }, "surfaces loaded");
+    // Touching `host.log` makes the actor's child logger; a fresh actor has nothing to report.
+    if (records.length > 0 || hibernating.length > 0) {
+      this.host.log.debug({ conns: records.length, hibernating: hibernating.length }, "surfaces loaded");
+    }
   }
 
   async started(): Promise<void> {

@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./embedded-version.js";
+export { exactArrayBuffer } from "./bytes.js";
 export { DEFAULT_MAX_MESSAGE_BYTES, type DecodeOptions } from "./runtime/root-codec.js";
 export * as runner from "./runner.js";
 export * as client from "./client.js";

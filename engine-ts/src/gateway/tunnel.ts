@@ -67,9 +67,3 @@ export function payloadSize(kind: runner.v7.ToServerTunnelMessageKind): number {
   }
 }
 
-/** A copy of a Node buffer's bytes as an ArrayBuffer, the type the codecs use for `data`. */
-export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(bytes);
-  return copy.buffer;
-}

@@ -1,4 +1,4 @@
-import type { runner } from "@actorwire/protocol";
+import { exactArrayBuffer, type runner } from "@actorwire/protocol";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { EngineError } from "../errors.js";
@@ -13,7 +13,7 @@ import {
 } from "./errors.js";
 import type { ActorGenerationEvent, ActorPlacement } from "./router.js";
 import { idHex, nextIndex, wrappingLte } from "./tunnel-ids.js";
-import { type TunnelEntry, type TunnelHost, payloadSize, toArrayBuffer } from "./tunnel.js";
+import { type TunnelEntry, type TunnelHost, payloadSize } from "./tunnel.js";
 
 /**
  * One client WebSocket through the tunnel. The gateway has already accepted the client's
@@ -264,7 +264,7 @@ export class TunnelWebSocket implements TunnelEntry {
   }
 
   private onClientMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-    const bytes = toArrayBuffer(
+    const bytes = exactArrayBuffer(
       Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data,
     );
     switch (this.state) {

@@ -16,7 +16,7 @@ import { persist } from "@actorwire/protocol";
 import type { Logger } from "pino";
 import type { ActorStartInfo, ActorStopReason, HibernatingRequest, RunnerApi } from "../runner/types.js";
 import { parseActorKey } from "./actor-key.js";
-import { toArrayBuffer } from "./bytes.js";
+import { exactArrayBuffer } from "../runner/bytes.js";
 import { decodeValue, encodeValue } from "./cbor.js";
 import { ActorContextImpl, type ContextHost } from "./context.js";
 import type { ActorSurfaces, AnyActorConfig, CreateSurfaces, KvWrite, SurfaceHost } from "./contract.js";
@@ -548,9 +548,9 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     const max = this.type.options.maxStateBytes;
     if (state.byteLength > max) throw stateTooLarge(state.byteLength, max);
     const record = persist.encodeRecord("PersistedActor", {
-      input: this.inputBytes ? toArrayBuffer(this.inputBytes) : null,
+      input: this.inputBytes ? exactArrayBuffer(this.inputBytes) : null,
       hasInitialized: this.initialized,
-      state: toArrayBuffer(state),
+      state: exactArrayBuffer(state),
     });
     if (record.byteLength > KV_MAX_VALUE) throw stateTooLarge(record.byteLength, KV_MAX_VALUE);
     return [KEY_ACTOR, record];

@@ -3,6 +3,7 @@
  * rivetkit's layout (`[5, 1, 1]` metadata, `[5, 1, 2] ++ u64 big-endian id` per message) so the
  * ordering of message keys is the ordering of ids, and a prefix list returns them oldest first.
  */
+import { exactArrayBuffer } from "../runner/bytes.js";
 import { persist } from "@actorwire/protocol";
 
 /** Key of the queue's metadata record. */
@@ -42,7 +43,7 @@ export function queueMessageIdFromKey(key: Uint8Array): bigint | undefined {
 export function encodeQueueMessage(message: StoredQueueMessage): Uint8Array {
   return persist.encodeRecord("QueueMessage", {
     name: message.name,
-    body: toArrayBuffer(message.body),
+    body: exactArrayBuffer(message.body),
     createdAt: BigInt(message.createdAt),
     deliveries: message.deliveries,
     waiterId: message.waiterId,
@@ -73,8 +74,3 @@ export function decodeQueueMetadata(bytes: Uint8Array): { nextId: bigint; size: 
   return { nextId: record.nextId, size: record.size };
 }
 
-function toArrayBuffer(view: Uint8Array): ArrayBuffer {
-  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer) return view.buffer;
-  // `Uint8Array.prototype.slice` copies; a Node `Buffer`'s own `slice` would not.
-  return Uint8Array.prototype.slice.call(view).buffer as ArrayBuffer;
-}

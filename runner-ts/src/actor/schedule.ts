@@ -12,7 +12,7 @@ import { persist } from "@actorwire/protocol";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { RunnerApi } from "../runner/types.js";
-import { toArrayBuffer } from "./bytes.js";
+import { exactArrayBuffer } from "../runner/bytes.js";
 import { decodeValue, encodeValue } from "./cbor.js";
 import type { KvWrite } from "./contract.js";
 import type { ActorSchedule, ScheduledEventInfo } from "./definition.js";
@@ -99,7 +99,7 @@ export class Scheduler implements ActorSchedule {
       eventId: event.id,
       timestamp: BigInt(event.timestamp),
       action,
-      args: toArrayBuffer(event.args),
+      args: exactArrayBuffer(event.args),
     });
     await this.host.persist({ puts: [[scheduleKey(event.id), record]] });
     this.insert(event);

@@ -3,13 +3,8 @@
  * BARE `data`, while callers hand us `Uint8Array`s that may be views on larger buffers.
  */
 
-/** The bytes of `view` as an ArrayBuffer of exactly that length: no copy when the view already covers its whole buffer. */
-export function exactArrayBuffer(view: ArrayBufferView): ArrayBuffer {
-  const { buffer, byteOffset, byteLength } = view;
-  if (byteOffset === 0 && byteLength === buffer.byteLength && buffer instanceof ArrayBuffer) return buffer;
-  // A SharedArrayBuffer, or a view on part of a buffer (a pooled Node Buffer), is copied.
-  return new Uint8Array(buffer, byteOffset, byteLength).slice().buffer;
-}
+export { exactArrayBuffer } from "@actorwire/protocol";
+
 
 /** Compares two byte strings. */
 export function bytesEqual(a: ArrayBuffer, b: ArrayBuffer): boolean {

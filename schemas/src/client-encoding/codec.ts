@@ -1,3 +1,4 @@
+import { exactArrayBuffer } from "../bytes.js";
 import { ProtocolError, VersionError } from "../errors.js";
 import type { VersionedCodec } from "../versioned/chain.js";
 import { checkSize, decodeCborRaw, encodeCborRaw } from "./cbor.js";
@@ -110,7 +111,3 @@ function unknownEncoding(encoding: unknown): ProtocolError {
   return new ProtocolError("invalid_value", `unknown client encoding ${JSON.stringify(encoding)}`, -1);
 }
 
-/** Copies bytes into an ArrayBuffer of exactly their length, the type of a bare `Cbor` field. */
-export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer as ArrayBuffer;
-}

@@ -1,7 +1,8 @@
 import type * as c4 from "../gen/client/v4.js";
 import * as versioned from "../versioned/client.js";
 import { decodeCbor, encodeCbor } from "./cbor.js";
-import { messageCodec, toArrayBuffer } from "./codec.js";
+import { exactArrayBuffer } from "../bytes.js";
+import { messageCodec } from "./codec.js";
 import {
   actorSpecifier,
   actorSpecifierShape,
@@ -35,7 +36,7 @@ import type {
  * order its client writes them in.
  */
 
-const cborBlob = (value: unknown): ArrayBuffer => toArrayBuffer(encodeCbor(value));
+const cborBlob = (value: unknown): ArrayBuffer => exactArrayBuffer(encodeCbor(value));
 const fromBlob = (blob: ArrayBuffer): unknown => decodeCbor(new Uint8Array(blob));
 
 function bareActor(actor: ActorSpecifier | null | undefined): c4.ActorSpecifier | null {

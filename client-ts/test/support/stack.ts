@@ -83,14 +83,24 @@ async function destroyVia(endpoint: string, actorId: string): Promise<void> {
   if (!res.ok) throw new Error(`DELETE /actors/${actorId}: ${res.status} ${text}`);
 }
 
-/** Rivet's engine binary with a rivetkit 2.3.19 registry as the actor host. */
-export async function rivetkitStack(): Promise<ClientTestStack> {
-  const engine = await RestartableRivetEngine.start();
+/** The engine side of a stack: either engine process, killable and restartable. */
+interface StackEngine {
+  readonly base: string;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+  tail?(): string;
+}
+
+/** An engine plus a restartable actor host running `entry`. */
+async function stackOf(
+  name: string,
+  kind: ClientTestStack["kind"],
+  engine: StackEngine,
+  entry: string,
+  env: Record<string, string>,
+): Promise<ClientTestStack> {
   const tail: string[] = [];
-  const entry = resolve(fixtures, "rivetkit-main.ts");
-  // rivetkit starts a local "services" helper process for local endpoints (127.x counts);
-  // the tests need only the envoy, and two hosts at once would fight over the helper.
-  const env = { RIVET_ENDPOINT: engine.base, RIVET_RUN_SERVICES: "0" };
   let host: ChildProcess | undefined;
   try {
     host = await startHostProcess(entry, env, tail);
@@ -99,8 +109,8 @@ export async function rivetkitStack(): Promise<ClientTestStack> {
     throw err;
   }
   return {
-    name: "rivetkit 2.3.19 on rivet-engine",
-    kind: "rivetkit",
+    name,
+    kind,
     killEngine: () => engine.kill(),
     startEngine: () => engine.restart(),
     endpoint: engine.base,
@@ -109,7 +119,7 @@ export async function rivetkitStack(): Promise<ClientTestStack> {
       host = await startHostProcess(entry, env, tail);
     },
     destroyActor: (id) => destroyVia(engine.base, id),
-    hostTail: () => `${tail.join("\n")}\n--- engine ---\n${engine.tail()}`,
+    hostTail: () => (engine.tail === undefined ? tail.join("\n") : `${tail.join("\n")}\n--- engine ---\n${engine.tail()}`),
     close: async () => {
       if (host !== undefined) await stopProcess(host, 3_000);
       await engine.close();
@@ -117,34 +127,21 @@ export async function rivetkitStack(): Promise<ClientTestStack> {
   };
 }
 
+/** Rivet's engine binary with a rivetkit 2.3.19 registry as the actor host. */
+export async function rivetkitStack(): Promise<ClientTestStack> {
+  const engine = await RestartableRivetEngine.start();
+  // rivetkit starts a local "services" helper process for local endpoints (127.x counts);
+  // the tests need only the envoy, and two hosts at once would fight over the helper.
+  return stackOf("rivetkit 2.3.19 on rivet-engine", "rivetkit", engine, resolve(fixtures, "rivetkit-main.ts"), {
+    RIVET_ENDPOINT: engine.base,
+    RIVET_RUN_SERVICES: "0",
+  });
+}
+
 /** Our engine with the fixture actors hosted by @actorwire/runner. */
 export async function actorwireStack(): Promise<ClientTestStack> {
   const engine = await EngineProcess.start({ runnerLostThresholdMs: 2_000 });
-  const tail: string[] = [];
-  const entry = resolve(fixtures, "actorwire-main.ts");
-  const env = { RIVET_ENDPOINT: engine.base };
-  let host: ChildProcess | undefined;
-  try {
-    host = await startHostProcess(entry, env, tail);
-  } catch (err) {
-    await engine.close();
-    throw err;
-  }
-  return {
-    name: "@actorwire/runner on the actorwire engine",
-    kind: "actorwire",
-    killEngine: () => engine.kill(),
-    startEngine: () => engine.restart(),
-    endpoint: engine.base,
-    killHost: async () => kill(host),
-    startHost: async () => {
-      host = await startHostProcess(entry, env, tail);
-    },
-    destroyActor: (id) => destroyVia(engine.base, id),
-    hostTail: () => tail.join("\n"),
-    close: async () => {
-      if (host !== undefined) await stopProcess(host, 3_000);
-      await engine.close();
-    },
-  };
+  return stackOf("@actorwire/runner on the actorwire engine", "actorwire", engine, resolve(fixtures, "actorwire-main.ts"), {
+    RIVET_ENDPOINT: engine.base,
+  });
 }

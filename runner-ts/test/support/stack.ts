@@ -110,7 +110,8 @@ export class Stack {
    * at once destroying) a probe actor until that passes keeps the first test from racing it.
    */
   private async waitForRivetPool(): Promise<void> {
-    const deadline = Date.now() + 30_000;
+    // Rivet takes a while to register a new pool, longer when the box is loaded by other tests.
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const res = await fetch(`${this.endpoint}/actors?namespace=default`, {
         method: "POST",

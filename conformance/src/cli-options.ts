@@ -11,8 +11,38 @@ import { patternsOfArgument, readKnownFailing, type KnownFailingEntry } from "./
 import { jsonReport, junitXml } from "./reports.js";
 import type { CaseResult, GroupSummary, SuiteRunResult } from "./results.js";
 
-/** A bad command line: the command prints the message and the usage, and exits with 2. */
+/** A bad command line: the command prints the message in one line, and exits with 2. */
 export class UsageError extends Error {}
+
+/** The command's name in messages. */
+export const COMMAND = "actorwire-conformance";
+
+/**
+ * The one line a usage error prints for what went wrong (`error` from node:util's parseArgs,
+ * a {@link UsageError}, or a file named by an option that cannot be read), or undefined for
+ * anything else, which is a bug and keeps its stack trace.
+ */
+export function usageMessage(error: unknown): string | undefined {
+  if (error instanceof UsageError) return error.message;
+  const e = error as NodeJS.ErrnoException & { path?: string };
+  if (typeof e?.code !== "string") return undefined;
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    // Node adds a long hint about positionals starting with "-"; the option is what matters.
+    const option = /'([^']*)'/.exec(e.message)?.[1];
+    return option !== undefined ? `unknown option ${option}` : e.message.split("\n")[0];
+  }
+  if (e.code.startsWith("ERR_PARSE_ARGS_")) return e.message.split("\n")[0];
+  if ((e.code === "ENOENT" || e.code === "EACCES" || e.code === "EISDIR") && e.syscall === "open") {
+    return `cannot read ${e.path ?? "a file"}: ${e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : "permission denied"}`;
+  }
+  return undefined;
+}
+
+/** Writes a usage error (one line, then a hint) to stderr; returns the exit code 2. */
+export function reportUsageError(message: string, helpCommand = COMMAND): 2 {
+  process.stderr.write(`${COMMAND}: ${message}\nTry '${helpCommand} --help'.\n`);
+  return 2;
+}
 
 /** Parses a numeric option; `fallback` when it is absent. */
 export function nonNegativeInt(name: string, text: string | undefined, fallback: number): number {
@@ -29,7 +59,7 @@ export interface CaseSelection {
   knownFailing: KnownFailingEntry[];
 }
 
-/** Reads --run, --skip and --known-failing (and the files they name); throws ENOENT for a missing file. */
+/** Reads --run, --skip and --known-failing (and the files they name); throws ENOENT for a missing file (see {@link usageMessage}). */
 export function caseSelectionOf(values: { run?: string[]; skip?: string[]; "known-failing"?: string[] }): CaseSelection {
   return {
     run: (values.run ?? []).flatMap(patternsOfArgument),

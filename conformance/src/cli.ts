@@ -8,12 +8,14 @@
  *
  * Exit status: 0 when every required case (with --enforce-recommended, every case) passed or
  * is listed as known failing, no listed case passed and at least one case was checked; 1
- * otherwise; 2 for a usage error.
+ * otherwise; 2 for a usage error (one line on stderr naming the option or value, and a hint).
  */
+import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type CaseSelection, caseSelectionOf, eventPrinter, failurePrinter, finishOutput, groupLine, nonNegativeInt, printUnmatchedKnownFailing, UsageError } from "./cli-options.js";
+import { type CaseSelection, caseSelectionOf, eventPrinter, failurePrinter, finishOutput, groupLine, nonNegativeInt, printUnmatchedKnownFailing, reportUsageError, UsageError, usageMessage } from "./cli-options.js";
+import { OWN_PACKAGE } from "./package-info.js";
 import type { CaseResult, SuiteRunResult } from "./results.js";
 import { runCodecSuite, type RunEvent } from "./run-codec.js";
 import { parityTable } from "./parity.js";
@@ -22,6 +24,7 @@ import { DEFAULT_VECTORS_DIR } from "./vectors.js";
 
 const USAGE = `Usage: actorwire-conformance codec --testee "<command>" [options]
        actorwire-conformance runner --runner "<command>" [options]
+       actorwire-conformance engine --endpoint <url> [options]   (see engine --help)
        actorwire-conformance parity <title>=<report.json> …   (Markdown table of JSON reports)
 
 Runs the codec conformance suite against a testee: a program that speaks the testee
@@ -39,9 +42,10 @@ Options:
   --startup-timeout <ms>    time allowed for the testee to start and answer the hello (default 30000)
   --max-restarts <n>        restarts after a crash or hang before the remaining cases fail (default 3)
   --enforce-recommended     failed recommended cases fail the run too
-  --vectors <dir>           golden vectors directory (default: this repository's fixtures/vectors)
+  --vectors <dir>           golden vectors directory (default: the vectors of @actorwire/fixtures)
   --verbose                 copy the testee's stderr, print every failure in full
   -h, --help                this text
+  -V, --version             print the version
 
 Runner suite (plays the engine; starts the runner with RIVET_ENDPOINT, RIVET_NAMESPACE,
 RIVET_RUNNER, RIVET_TOKEN, RIVET_TOTAL_SLOTS, ACTORWIRE_CONFORMANCE_PROTOCOL_VERSION):
@@ -81,15 +85,21 @@ export async function main(argv: readonly string[]): Promise<number> {
         vectors: { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
       },
     });
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-    return 2;
+    const message = usageMessage(error);
+    if (message === undefined) throw error;
+    return reportUsageError(message);
   }
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${OWN_PACKAGE.version}\n`);
     return 0;
   }
   if (positionals[0] === "parity") {
@@ -97,10 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const at = arg.indexOf("=");
       return at === -1 ? [arg, arg] : [arg.slice(0, at), arg.slice(at + 1)];
     });
-    if (columns.length === 0) {
-      process.stderr.write(`parity needs at least one <title>=<report.json>\n\n${USAGE}\n`);
-      return 2;
-    }
+    if (columns.length === 0) return reportUsageError("parity needs at least one <title>=<report.json>");
     process.stdout.write(parityTable(columns));
     return 0;
   }
@@ -111,8 +118,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   let seed: number | undefined;
   let runs: number;
   try {
+    if (positionals[0] === "engine") throw new UsageError("engine must be the first argument: actorwire-conformance engine --endpoint <url> …");
     if (positionals.length !== 1 || (positionals[0] !== "codec" && positionals[0] !== "runner")) {
-      throw new UsageError(`expected the suite name "codec" or "runner", got ${JSON.stringify(positionals.join(" "))}`);
+      throw new UsageError(`expected the suite name "codec", "runner", "engine" or "parity", got ${JSON.stringify(positionals.join(" "))}`);
     }
     if (positionals[0] === "codec" && (values.testee === undefined || values.testee.trim() === "")) throw new UsageError("--testee is required");
     if (positionals[0] === "runner" && (values.runner === undefined || values.runner.trim() === "")) throw new UsageError("--runner is required");
@@ -122,12 +130,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     maxRestarts = nonNegativeInt("--max-restarts", values["max-restarts"], 3);
     seed = values.seed === undefined ? undefined : nonNegativeInt("--seed", values.seed, 0);
     runs = nonNegativeInt("--runs", values.runs, 20);
-  } catch (error) {
-    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
-      return 2;
+    if (values.vectors !== undefined && !(existsSync(values.vectors) && statSync(values.vectors).isDirectory())) {
+      throw new UsageError(`--vectors: no such directory ${JSON.stringify(values.vectors)}`);
     }
-    throw error;
+  } catch (error) {
+    const message = usageMessage(error);
+    if (message === undefined) throw error;
+    return reportUsageError(message);
   }
 
   const verbose = values.verbose === true;

@@ -2,16 +2,14 @@
  * The reference codec testee: answers the testee protocol with the generated codecs of
  * `@actorwire/protocol`. `testees/codec-ts.ts` runs it; the broken testees wrap it.
  */
-import { readFileSync } from "node:fs";
 import { codecModules, ProtocolError } from "@actorwire/protocol";
-import { bytesToHex, fromJsonValue, hexToBytes, toJsonValue } from "../../fixtures/src/vector-json.js";
+import { bytesToHex, fromJsonValue, hexToBytes, toJsonValue } from "@actorwire/fixtures";
+import { OWN_PACKAGE } from "./package-info.js";
 import type { TesteeHandler } from "./testee-kit.js";
 import type { CodecRequest, CodecResponse, HelloResponse, TesteeError } from "./testee-protocol.js";
 
 type Codec = (input: unknown) => unknown;
 type CodecModule = Record<string, unknown> & { ROOT_TYPES: readonly string[] };
-
-const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** The generated module of one family and version, if it exists. */
 function moduleOf(family: string, version: number): CodecModule | undefined {
@@ -32,7 +30,7 @@ export const referenceCodec: TesteeHandler = {
   hello(): HelloResponse {
     return {
       name: "actorwire codec-ts",
-      version: PACKAGE_VERSION,
+      version: OWN_PACKAGE.version,
       supports: Object.entries(codecModules).map(([family, versions]) => ({
         family,
         versions: Object.keys(versions).map(Number),

@@ -3,7 +3,7 @@
  * testees written in TypeScript. The README's "Testee protocol" section is the
  * language-neutral specification; these types are its TypeScript form.
  */
-import type { JsonValue } from "../../fixtures/src/vector-json.js";
+import type { JsonValue } from "@actorwire/fixtures";
 
 export type { JsonValue };
 

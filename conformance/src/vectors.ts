@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
+import { VECTORS_DIR } from "@actorwire/fixtures";
 import { typeDescriptions } from "@actorwire/protocol/descriptions";
 import type { SchemaDescription } from "./bare-walk.js";
 import type { JsonValue } from "./testee-protocol.js";
@@ -26,8 +26,8 @@ interface VectorFile {
   cases: VectorCase[];
 }
 
-/** The vectors directory of this repository. */
-export const DEFAULT_VECTORS_DIR = fileURLToPath(new URL("../../fixtures/vectors/", import.meta.url));
+/** The golden vectors `@actorwire/fixtures` ships (in the repository, `fixtures/vectors/`). */
+export const DEFAULT_VECTORS_DIR = VECTORS_DIR;
 
 /** Every family and version the suite has cases for, with its description. */
 export function suiteVersions(): { family: string; version: number; schema: SchemaDescription }[] {

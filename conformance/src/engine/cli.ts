@@ -5,18 +5,19 @@
  *
  * Exit status: 0 when every required case (with --enforce-recommended, every case) passed or
  * is listed as known failing, no listed case passed and at least one case was checked; 1
- * otherwise; 2 for a usage error.
+ * otherwise; 2 for a usage error (one line on stderr naming the option or value, and a hint).
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { type CaseSelection, caseSelectionOf, eventPrinter, failurePrinter, finishOutput, nonNegativeInt, printUnmatchedKnownFailing, UsageError } from "../cli-options.js";
+import { type CaseSelection, caseSelectionOf, COMMAND, eventPrinter, failurePrinter, finishOutput, nonNegativeInt, printUnmatchedKnownFailing, reportUsageError, UsageError, usageMessage } from "../cli-options.js";
+import { OWN_PACKAGE } from "../package-info.js";
 import { runEngineSuite } from "./run.js";
 
 export const ENGINE_USAGE = `Usage: actorwire-conformance engine --endpoint <url> [options]
 
 Runs the engine suite: end-to-end cases (public API, gateway, lifecycle, KV) against the
 engine at <url>, with our runner (@actorwire/runner, started as a child process hosting
-conformance/testees/engine-actors.ts) and our client (@actorwire/client).
+the conformance package's testees/engine-actors) and our client (@actorwire/client).
 
 Options:
   --endpoint <url>          the engine's base URL, e.g. http://127.0.0.1:6420 (required)
@@ -33,7 +34,8 @@ Options:
                             threshold must be below it)
   --enforce-recommended     failed recommended cases fail the run too
   --verbose                 copy the runner's stderr, print every failure in full
-  -h, --help                this text`;
+  -h, --help                this text
+  -V, --version             print the version`;
 
 /** Parses the arguments after `engine` and runs; resolves with the exit code. */
 export async function engineMain(argv: readonly string[]): Promise<number> {
@@ -59,22 +61,26 @@ export async function engineMain(argv: readonly string[]): Promise<number> {
         "enforce-recommended": { type: "boolean" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
       },
     }));
     if (values.help) {
       process.stdout.write(`${ENGINE_USAGE}\n`);
       return 0;
     }
-    if (values.endpoint === undefined || !/^https?:\/\/./.test(values.endpoint)) throw new UsageError("--endpoint <http(s) URL> is required");
+    if (values.version) {
+      process.stdout.write(`${OWN_PACKAGE.version}\n`);
+      return 0;
+    }
+    if (values.endpoint === undefined) throw new UsageError("--endpoint <http(s) URL> is required");
+    if (!/^https?:\/\/./.test(values.endpoint)) throw new UsageError(`--endpoint needs an http(s) URL, not ${JSON.stringify(values.endpoint)}`);
     selection = caseSelectionOf(values);
     startupTimeoutMs = nonNegativeInt("--startup-timeout", values["startup-timeout"], 30_000);
     runnerLostTimeoutMs = nonNegativeInt("--runner-lost-timeout", values["runner-lost-timeout"], 60_000);
   } catch (error) {
-    if (error instanceof UsageError || (error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`${(error as Error).message}\n\n${ENGINE_USAGE}\n`);
-      return 2;
-    }
-    throw error;
+    const message = usageMessage(error);
+    if (message === undefined) throw error;
+    return reportUsageError(message, `${COMMAND} engine`);
   }
 
   const verbose = values.verbose === true;

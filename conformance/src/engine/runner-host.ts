@@ -8,11 +8,22 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** The registry module the suite hosts. */
-export const ENGINE_ACTORS_MODULE = fileURLToPath(new URL("../../testees/engine-actors.ts", import.meta.url));
+/**
+ * Whether the harness runs from its TypeScript sources (in the repository, under tsx) rather
+ * than from the built `dist/` (the published package, plain node). The hosted actors are
+ * started in the same form: `testees/engine-actors.ts` under tsx with the `source` condition,
+ * or the compiled `dist/testees/engine-actors.js`.
+ */
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
 
-/** The repository root: the runner runs there, so `--import tsx` resolves wherever the harness was started. */
-const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+/** The registry module the suite hosts (`src/engine/` and `dist/src/engine/` are both two levels below it). */
+export const ENGINE_ACTORS_MODULE = fileURLToPath(new URL(`../../testees/engine-actors.${FROM_SOURCE ? "ts" : "js"}`, import.meta.url));
+
+/** How node starts {@link ENGINE_ACTORS_MODULE}. */
+const NODE_ARGS = FROM_SOURCE ? ["--import", "tsx", "--conditions=source", ENGINE_ACTORS_MODULE] : [ENGINE_ACTORS_MODULE];
+
+/** From the sources the runner runs in the package directory, so that `--import tsx` resolves wherever the harness was started. */
+const CWD = FROM_SOURCE ? fileURLToPath(new URL("../../", import.meta.url)) : undefined;
 
 const TAIL_LINES = 20;
 const live = new Set<RunnerHost>();
@@ -54,8 +65,8 @@ export class RunnerHost {
   runnerId: string | undefined;
 
   private constructor(config: RunnerHostConfig) {
-    this.child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", ENGINE_ACTORS_MODULE], {
-      cwd: REPO_ROOT,
+    this.child = spawn(process.execPath, NODE_ARGS, {
+      ...(CWD !== undefined ? { cwd: CWD } : {}),
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
       env: {

@@ -5,7 +5,7 @@
  * Lengths under 16 KiB come out right; 16385 (`81 80 01`) comes out as `81 81 01`. Decoding
  * is unaffected. The suite must report the `len=16385/encode` cases (required).
  */
-import { fromJsonValue } from "../../../fixtures/src/vector-json.js";
+import { fromJsonValue } from "@actorwire/fixtures";
 import { referenceCodec } from "../../src/reference-codec.js";
 import { serveTestee } from "../../src/testee-kit.js";
 import type { CodecRequest, CodecResponse } from "../../src/testee-protocol.js";

@@ -1,5 +1,6 @@
 import type { AliasedType, Ast, Type } from "@bare-ts/tools";
 import { generatedHeader } from "./header.js";
+import { DEFAULT_RUNTIME } from "./compile-codec.js";
 import type { SchemaFile } from "./schema-files.js";
 
 /** Aliases in an order where every alias comes after the aliases it refers to. */
@@ -96,7 +97,7 @@ function expr(type: Type, aliasName: string | null): string {
  * be missing from the property tests. Sizes of strings, blobs and collections are bounded by
  * options, so the same generator serves quick round trips and multi-MiB payload tests.
  */
-export function generateArbitraries(schema: SchemaFile, ast: Ast): string {
+export function generateArbitraries(schema: SchemaFile, ast: Ast, runtime: string = DEFAULT_RUNTIME): string {
   const order = dependencyOrder(ast);
   const lines = order.map(
     (def) => `  const ${def.alias}: fc.Arbitrary<T.${def.alias}> = ${expr(def.type, def.alias)}`,
@@ -105,7 +106,7 @@ export function generateArbitraries(schema: SchemaFile, ast: Ast): string {
   return [
     generatedHeader("//", "arbitraries", schema),
     `import * as fc from "fast-check"`,
-    `import { type ArbitraryOptions, arbitraryKit } from "../../runtime/arbitrary-kit.js"`,
+    `import { type ArbitraryOptions, arbitraryKit } from "${runtime}/arbitrary-kit.js"`,
     `import * as T from "./v${schema.version}.js"`,
     ``,
     `/** Arbitraries for every type of ${schema.family} protocol v${schema.version}, by type name. */`,

@@ -2,8 +2,13 @@ import { type Ast, Config, configure, parse, rootAliases, transform } from "@bar
 import { generatedHeader } from "./header.js";
 import type { SchemaFile } from "./schema-files.js";
 
-/** Where runtime helpers live, relative to a generated `gen/<family>/vN.ts` file. */
-const RUNTIME = "../../runtime";
+/**
+ * Where generated code imports the runtime helpers (`root-codec.js`, `assert.js`,
+ * `arbitrary-kit.js`) from unless told otherwise: `src/runtime/` of the schema tree, relative
+ * to a generated `src/gen/<family>/vN.ts`, as in `@actorwire/protocol`.
+ */
+export const DEFAULT_RUNTIME = "../../runtime";
+
 
 /** Parses a schema into the @bare-ts/tools AST, with the same options used to compile it. */
 export function parseSchema(schema: SchemaFile): Ast {
@@ -28,12 +33,12 @@ export function rootTypeNames(ast: Ast): readonly string[] {
  * every encoder reuses one scratch buffer. The tool imports `node:assert`; that is swapped
  * for our own assert so the codecs also run in browsers.
  */
-export function compileCodec(schema: SchemaFile, ast: Ast): string {
+export function compileCodec(schema: SchemaFile, ast: Ast, runtime: string = DEFAULT_RUNTIME): string {
   const raw = transform(schema.source, { generator: "ts", lib: true, schema: schema.relPath });
   const assertImport = 'import assert from "node:assert/strict"';
   let body = raw;
   if (body.includes(assertImport)) {
-    body = body.replace(assertImport, `import { assert } from "${RUNTIME}/assert.js"`);
+    body = body.replace(assertImport, `import { assert } from "${runtime}/assert.js"`);
   }
   // Library mode imports a module for user-defined root types; these schemas have none.
   const extImport = 'import * as ext from "./ext.js"'
@@ -41,7 +46,7 @@ export function compileCodec(schema: SchemaFile, ast: Ast): string {
     if (/\bext\./.test(body.replace(extImport, ""))) throw new Error(`${schema.relPath} needs an ext module, which is not supported`);
     body = body.replace(`${extImport}\n`, "");
   }
-  body = rejectUnknownTags(body);
+  body = rejectUnknownTags(body, runtime);
   if (body.includes("node:")) {
     throw new Error(`generated code for ${schema.relPath} still imports a node: module`);
   }
@@ -61,7 +66,7 @@ export function compileCodec(schema: SchemaFile, ast: Ast): string {
       ].join("\n"),
     )
     .join("\n\n");
-  const runtimeImport = `import { type DecodeOptions, decodeRoot, encodeRoot } from "${RUNTIME}/root-codec.js"`;
+  const runtimeImport = `import { type DecodeOptions, decodeRoot, encodeRoot } from "${runtime}/root-codec.js"`;
   const rootList = `/** The root types of this version: the ones with encode and decode functions. */\nexport const ROOT_TYPES = ${JSON.stringify(roots)} as const`;
   return [
     generatedHeader("//", "compile-codec", schema),
@@ -82,7 +87,7 @@ export function compileCodec(schema: SchemaFile, ast: Ast): string {
  * tag) would be encoded as no bytes at all and produce a corrupt message. Each such switch
  * gets a default branch that raises `protocol.invalid_value` instead.
  */
-export function rejectUnknownTags(code: string): string {
+export function rejectUnknownTags(code: string, runtime: string = DEFAULT_RUNTIME): string {
   const writer = /^export function write(\w+)\(bc: bare\.ByteCursor, x: [^)]*\): void \{\n    switch \((x|x\.tag)\) \{\n/gm;
   let out = "";
   let last = 0;
@@ -98,7 +103,7 @@ export function rejectUnknownTags(code: string): string {
   }
   out += code.slice(last);
   if (added > 0 && !out.includes("import { assert } from")) {
-    out = out.replace('import * as bare from "@bare-ts/lib"', `import { assert } from "${RUNTIME}/assert.js"\nimport * as bare from "@bare-ts/lib"`);
+    out = out.replace('import * as bare from "@bare-ts/lib"', `import { assert } from "${runtime}/assert.js"\nimport * as bare from "@bare-ts/lib"`);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { parseArgs } from "node:util";
 import type { ServerOptions } from "./server.js";
 
 /** Everything the engine binary can be told on its command line or in its environment. */
@@ -17,28 +18,89 @@ export interface EngineCliOptions extends ServerOptions {
   readonly adminToken?: string;
 }
 
+/** What the command line asks for: usage, the version, or an engine. */
+export type EngineCommand =
+  | { readonly kind: "help" }
+  | { readonly kind: "version" }
+  | { readonly kind: "run"; readonly options: EngineCliOptions };
+
+/** A command line the engine cannot run; the binary prints the message and exits with 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export const ENGINE_USAGE = `Usage: actorwire-engine [options]
+
+Runs the actorwire engine: the public API, the gateway and the runner endpoint on one port,
+with embedded SQLite storage. Every option can also be set by its environment variable.
+
+Options:
+  --host <address>                 address to listen on (ACTORWIRE_HOST, default 127.0.0.1)
+  --port <n>                       port, 0 for any free one (ACTORWIRE_PORT, default 6420)
+  --data-dir <dir>                 where the database lives (ACTORWIRE_DATA_DIR, default
+                                   .actorwire/data); one engine per dir, enforced by a lock
+  --admin-token <token>            require this bearer token on the public API
+                                   (ACTORWIRE_ADMIN_TOKEN; without it the API is open)
+  --runner-lost-threshold-ms <n>   how long a disconnected runner keeps its actors
+                                   (ACTORWIRE_RUNNER_LOST_THRESHOLD_MS, default 15000)
+  -h, --help                       print this text and exit
+  -V, --version                    print the version and exit
+
+Logging: ACTORWIRE_LOG_LEVEL (trace, debug, info, warn, error; default info), JSON lines on stdout.
+SIGINT or SIGTERM closes runner sockets, the server and the database, then exits 0.`;
+
+const FLAGS = {
+  host: { type: "string" },
+  port: { type: "string" },
+  "data-dir": { type: "string" },
+  "admin-token": { type: "string" },
+  "runner-lost-threshold-ms": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
 /**
- * Reads `--host`/`--port`/`--data-dir`/`--runner-lost-threshold-ms` flags, then
- * `ACTORWIRE_HOST`/`ACTORWIRE_PORT`/`ACTORWIRE_DATA_DIR`/`ACTORWIRE_RUNNER_LOST_THRESHOLD_MS`,
- * then the defaults 127.0.0.1, 6420, `.actorwire/data` and (left to the engine) 15000.
+ * Reads the command line (flags win), then `ACTORWIRE_HOST`/`ACTORWIRE_PORT`/
+ * `ACTORWIRE_DATA_DIR`/`ACTORWIRE_ADMIN_TOKEN`/`ACTORWIRE_RUNNER_LOST_THRESHOLD_MS`, then the
+ * defaults 127.0.0.1, 6420, `.actorwire/data` and (left to the engine) 15000. Throws a
+ * {@link UsageError} that names the flag or variable and the value it refused.
  */
-export function parseServerOptions(argv: readonly string[], env: NodeJS.ProcessEnv): EngineCliOptions {
-  const flag = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  };
-  const host = flag("host") ?? env.ACTORWIRE_HOST ?? "127.0.0.1";
-  const portText = flag("port") ?? env.ACTORWIRE_PORT ?? "6420";
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got "${portText}"`);
-  const dataDir = flag("data-dir") ?? env.ACTORWIRE_DATA_DIR ?? ".actorwire/data";
-  const adminToken = flag("admin-token") ?? env.ACTORWIRE_ADMIN_TOKEN;
-  const base = { host, port, dataDir, ...(adminToken !== undefined && adminToken.length > 0 ? { adminToken } : {}) };
-  const lostText = flag("runner-lost-threshold-ms") ?? env.ACTORWIRE_RUNNER_LOST_THRESHOLD_MS;
-  if (lostText === undefined) return base;
-  const runnerLostThresholdMs = Number(lostText);
-  if (!Number.isInteger(runnerLostThresholdMs) || runnerLostThresholdMs <= 0) {
-    throw new Error(`--runner-lost-threshold-ms must be a positive integer, got "${lostText}"`);
+export function parseEngineCommand(argv: readonly string[], env: NodeJS.ProcessEnv): EngineCommand {
+  let values: { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]["type"] extends "string" ? string : boolean };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    // parseArgs names the flag in its message; its error codes are stable, its wording is not ours.
+    throw new UsageError((error as Error).message.split("\n")[0] ?? String(error));
   }
-  return { ...base, runnerLostThresholdMs };
+  if (values.help === true) return { kind: "help" };
+  if (values.version === true) return { kind: "version" };
+  const pick = (flag: keyof typeof FLAGS, variable: string): { value: string; from: string } | undefined => {
+    const fromFlag = values[flag];
+    if (typeof fromFlag === "string") return { value: fromFlag, from: `--${flag}` };
+    const fromEnv = env[variable];
+    return fromEnv !== undefined && fromEnv !== "" ? { value: fromEnv, from: variable } : undefined;
+  };
+  const host = pick("host", "ACTORWIRE_HOST")?.value ?? "127.0.0.1";
+  const portSetting = pick("port", "ACTORWIRE_PORT");
+  const port = portSetting === undefined ? 6420 : integerIn(portSetting, 0, 65_535);
+  const dataDir = pick("data-dir", "ACTORWIRE_DATA_DIR")?.value ?? ".actorwire/data";
+  const adminToken = pick("admin-token", "ACTORWIRE_ADMIN_TOKEN")?.value;
+  const lost = pick("runner-lost-threshold-ms", "ACTORWIRE_RUNNER_LOST_THRESHOLD_MS");
+  const options: EngineCliOptions = {
+    host,
+    port,
+    dataDir,
+    ...(adminToken !== undefined ? { adminToken } : {}),
+    ...(lost !== undefined ? { runnerLostThresholdMs: integerIn(lost, 1, 2 ** 31 - 1) } : {}),
+  };
+  return { kind: "run", options };
+}
+
+function integerIn(setting: { value: string; from: string }, min: number, max: number): number {
+  const n = /^\d+$/.test(setting.value) ? Number(setting.value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${setting.from} must be an integer from ${min} to ${max}, got "${setting.value}"`);
+  }
+  return n;
 }

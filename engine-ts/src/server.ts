@@ -13,6 +13,7 @@ import { KvService } from "./kv/service.js";
 import { StorageRunnerRegistry } from "./runners/storage-registry.js";
 import { MemoryStorage } from "./storage/memory.js";
 import type { Storage } from "./storage/storage.js";
+import { ENGINE_VERSION } from "./version.js";
 
 /** Where the engine listens. */
 export interface ServerOptions {
@@ -20,7 +21,7 @@ export interface ServerOptions {
   readonly port: number;
 }
 
-const VERSION = "0.1.0";
+const VERSION = ENGINE_VERSION;
 
 /** Settings of the engine's parts that take any. */
 export interface EngineOptions {

@@ -8,6 +8,8 @@ export type StorageErrorCode =
   | "invalid_transaction"
   /** Stored bytes are not in a format this engine reads (a damaged file, or another writer). */
   | "corrupt"
+  /** Another engine process holds the data dir's lock. */
+  | "locked"
   /** The backend failed (disk full, I/O error, a locked or corrupt database file). */
   | "backend";
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { ENGINE_USAGE, parseEngineCommand, UsageError } from "./config.js";
 import { createEngine, listen } from "./server.js";
@@ -23,12 +24,9 @@ async function main(argv: readonly string[]): Promise<void> {
     // The lifecycle takes its lost threshold from what the endpoint announces to runners.
     ...(options.runnerLostThresholdMs !== undefined ? { runners: { runnerLostThresholdMs: options.runnerLostThresholdMs } } : {}),
   });
+  let address: AddressInfo;
   try {
-    const address = await listen(engine.server, options);
-    // One line that says where we are, also used by tests to learn a random port.
-    console.log(
-      JSON.stringify({ msg: "actorwire engine listening", host: address.address, port: address.port, dataDir: options.dataDir, version: ENGINE_VERSION }),
-    );
+    address = await listen(engine.server, options);
   } catch (error) {
     await engine.close().catch(() => {});
     lock.release();
@@ -46,6 +44,12 @@ async function main(argv: readonly string[]): Promise<void> {
       });
     });
   }
+  // One line that says where we are, also used by tests and `npm start` to learn a random port.
+  // Printed only once the signal handlers are in place: whoever reacts to it by sending SIGTERM
+  // must get a clean shutdown, not the default disposition of a half-started process.
+  console.log(
+    JSON.stringify({ msg: "actorwire engine listening", host: address.address, port: address.port, dataDir: options.dataDir, version: ENGINE_VERSION }),
+  );
 }
 
 function listenError(error: unknown, options: { host: string; port: number }): Error {

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
-import { expect } from "vitest";
 import { JsonLines } from "./json-lines.js";
 
 /** The repository root, where child processes run. */
@@ -43,7 +43,7 @@ export interface CreateActorOptions {
 }
 
 /**
- * The engine binary (`engine-ts/src/bin.ts`) as a child process on a random loopback port.
+ * The engine binary (`@actorwire/engine`) as a child process on a random loopback port.
  * It can be killed with SIGKILL and started again on the same data folder and the same port,
  * so that runners (which keep their endpoint) find it again. Its stdout is followed as JSON
  * lines at log level info, which include one line per actor transition.
@@ -105,7 +105,7 @@ export class EngineProcess {
   /** Like {@link send}, and requires a 200. */
   async post(actorId: string, path: string, body?: object): Promise<Record<string, unknown>> {
     const res = await this.send(actorId, path, body);
-    expect(res.status, `${path} answered ${res.status}: ${JSON.stringify(res.body)}`).toBe(200);
+    if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
     return res.body;
   }
 
@@ -180,7 +180,7 @@ export class EngineProcess {
     if (this.options.runnerLostThresholdMs !== undefined) env.ACTORWIRE_RUNNER_LOST_THRESHOLD_MS = String(this.options.runnerLostThresholdMs);
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "--conditions=source", "engine-ts/src/bin.ts", "--port", String(port), "--data-dir", this.dataDir],
+      [...engineEntry(), "--port", String(port), "--data-dir", this.dataDir],
       { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"], env },
     );
     this.child = child;
@@ -195,4 +195,17 @@ export class EngineProcess {
     const line = await Promise.race([listening, exited]);
     this.listenPort = line.port as number;
   }
+}
+
+/**
+ * How to run the engine as one process (so that SIGKILL reaches the engine itself, not a
+ * launcher): its TypeScript sources under tsx in this repository, where the engine package
+ * has its tsconfig.json, or its built `dist/bin.js` where it was installed from a tarball.
+ */
+function engineEntry(): string[] {
+  const engineDir = dirname(createRequire(import.meta.url).resolve("@actorwire/engine/package.json"));
+  if (existsSync(join(engineDir, "tsconfig.json"))) {
+    return ["--import", import.meta.resolve("tsx"), "--conditions=source", join(engineDir, "src/bin.ts")];
+  }
+  return [join(engineDir, "dist/bin.js")];
 }

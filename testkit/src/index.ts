@@ -6,3 +6,4 @@ export { EngineProcess, repoRoot, type CreateActorOptions, type EngineLine, type
 export { JsonLines, type WaitOptions } from "./json-lines.js";
 export { freePort, spawnTracked, stopProcess, removeOnExit, forgetTempDir } from "./processes.js";
 export { RivetEngineProcess, rivetEngineEnv, rivetEnginePath, rivetEngineVersion } from "./rivet-engine.js";
+export { startEngineContainer, type EngineContainerOptions, type StartedEngineContainer } from "./engine-container.js";

@@ -7,8 +7,7 @@ import type { ActorQuery } from "./router.js";
 /**
  * Where a client request goes, read from its URL (Rivet's `/gateway/...` path and query
  * modes) or its headers and subprotocols (header mode). The rules follow Rivet's guard
- * (`engine/packages/guard/src/routing/actor_path.rs`); `../shared/reference/rivet-protocol.md`
- * §3.3 lists them.
+ * (`engine/packages/guard/src/routing/actor_path.rs` in Rivet's repository).
  */
 
 /** An actor named by ID, or by name and key. */

@@ -96,6 +96,24 @@ describe("ActorInstance", () => {
     expect(await storedState(runner)).toEqual({ blob: "x".repeat(10) });
   });
 
+  it("rolls the state back to the last saved value after state.too_large, so later calls still work", async () => {
+    const { inst, runner } = instance(
+      actor({
+        state: { blob: "", n: 0 },
+        options: { maxStateBytes: 1_000 },
+        actions: { grow: (c, n: number) => void (c.state.blob = "x".repeat(n)), read: (c) => c.state.blob.length, inc: (c) => ++c.state.n },
+      }),
+    );
+    await inst.start([]);
+    await inst.invokeAction("grow", [10]);
+    const error = await inst.invokeAction("grow", [5_000]).catch((e: unknown) => e);
+    expect(error).toMatchObject({ group: "state", code: "too_large", metadata: { max: 1_000 } });
+    expect((error as Error).message).toContain("1000");
+    expect(await inst.invokeAction("read", [])).toBe(10);
+    expect(await inst.invokeAction("inc", [])).toBe(1);
+    expect(await storedState(runner)).toEqual({ blob: "x".repeat(10), n: 1 });
+  });
+
   it("maps unknown actions, user errors and other throws to their wire errors", async () => {
     const { inst } = instance(
       actor({

@@ -115,6 +115,12 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   private inputBytes: Uint8Array | null;
   private initialized = false;
   private tracker: StateTracker | undefined;
+  /**
+   * The CBOR of the last state accepted for saving. A change that makes the state too large to
+   * save is rolled back to it: keeping the unsaveable value would fail every later save (and so
+   * every later call, even a read-only one) until the actor restarts.
+   */
+  private savedState: Uint8Array | undefined;
   private varsValue: unknown;
   private surfacesValue: ActorSurfaces | undefined;
   private scheduler: Scheduler | undefined;
@@ -282,7 +288,8 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     const persisted = record ? persist.decodeRecord("PersistedActor", record) : undefined;
     if (persisted?.hasInitialized) {
       this.inputBytes = persisted.input ? new Uint8Array(persisted.input) : null;
-      this.tracker = new StateTracker(this, decodeValue(new Uint8Array(persisted.state)));
+      this.savedState = new Uint8Array(persisted.state).slice();
+      this.tracker = new StateTracker(this, decodeValue(this.savedState));
       this.initialized = true;
     } else {
       if (persisted?.input) this.inputBytes = new Uint8Array(persisted.input);
@@ -546,14 +553,28 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   encodeActorRecord(): [Uint8Array, Uint8Array] {
     const state = encodeValue(this.tracker?.rawValue);
     const max = this.type.options.maxStateBytes;
-    if (state.byteLength > max) throw stateTooLarge(state.byteLength, max);
+    if (state.byteLength > max) throw this.rollBack(stateTooLarge(state.byteLength, max));
     const record = persist.encodeRecord("PersistedActor", {
       input: this.inputBytes ? exactArrayBuffer(this.inputBytes) : null,
       hasInitialized: this.initialized,
       state: exactArrayBuffer(state),
     });
-    if (record.byteLength > KV_MAX_VALUE) throw stateTooLarge(record.byteLength, KV_MAX_VALUE);
+    if (record.byteLength > KV_MAX_VALUE) throw this.rollBack(stateTooLarge(record.byteLength, KV_MAX_VALUE));
+    this.savedState = state;
     return [KEY_ACTOR, record];
+  }
+
+  /**
+   * Puts the last saved state back after a change that cannot be saved, and returns `error` for
+   * the caller to throw. Changes made since that save by other calls are lost with it; their
+   * callers (under strict durability) get this error too, since their save failed as well.
+   */
+  private rollBack(error: ActorError): ActorError {
+    if (this.savedState !== undefined && this.tracker !== undefined) {
+      this.tracker.restore(decodeValue(this.savedState));
+      this.log.warn({ err: error }, "a state change could not be saved; the state was rolled back to the last saved value");
+    }
+    return error;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -80,6 +80,17 @@ export class StateTracker implements ProxyHandler<object> {
     this.changed();
   }
 
+  /**
+   * Puts back a value that was saved before (after a change that cannot be saved): no change is
+   * reported, since the value equals what is stored. Proxies handed out earlier keep pointing at
+   * the abandoned objects, so code holding one sees its own writes go nowhere, not a wedged actor.
+   */
+  restore(value: unknown): void {
+    this.raw = value;
+    this.rootProxy = undefined;
+    this.cache = undefined;
+  }
+
   /** Records a change made where no proxy could see it (`c.saveState()` after a typed-array edit). */
   touch(): void {
     this.owner.stateMutated();

@@ -4,6 +4,9 @@ import { engineMetadata } from "./metadata.js";
 import { LifecycleActorRouter } from "./actor-router.js";
 import { ActorLifecycle, type ActorLifecycleConfig } from "./actors/index.js";
 import { createApiHandler } from "./api/router.js";
+import { parseTarget } from "./api/target.js";
+import { EngineError } from "./errors.js";
+import { pino } from "pino";
 import { Catalog } from "./catalog/catalog.js";
 import { RunnerEndpoint, type RunnerEndpointOptions } from "./runners/index.js";
 import { Gateway, type GatewayConfig } from "./gateway/index.js";
@@ -124,20 +127,50 @@ export function createEngine(options: EngineOptions = {}): Engine {
     ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
   });
 
+  const log = pino({ level: process.env.ACTORWIRE_LOG_LEVEL ?? "info" }).child({ component: "http" });
+  // The last line of defence: whatever a handler throws (or rejects with) is answered here
+  // and logged, so one request can never take the engine down with it.
+  const lastResort = (res: ServerResponse, thrown: unknown, method: string | undefined, target: string | undefined) => {
+    const error = EngineError.from(thrown);
+    if (error !== thrown) log.error({ err: thrown, method, target: target?.slice(0, 200) }, "request handler failed");
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, error.status, error.toBody());
+  };
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? "/", "http://engine").pathname;
-    if (req.method === "GET" && path === "/metadata") return sendJson(res, 200, engineMetadata(VERSION));
-    if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok", runtime: "engine", version: VERSION });
-    void (async () => (await gw.handleRequest(req, res)) || (await api(req, res)))().then((handled) => {
-      if (!handled) {
-        sendJson(res, 404, { group: "api", code: "not_found", message: `no route for ${req.method} ${path}`, metadata: null });
-      }
-    });
+    try {
+      const path = parseTarget(req.url).pathname;
+      if (req.method === "GET" && path === "/metadata") return sendJson(res, 200, engineMetadata(VERSION));
+      if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok", runtime: "engine", version: VERSION });
+      void (async () => (await gw.handleRequest(req, res)) || (await api(req, res)))().then(
+        (handled) => {
+          if (!handled) {
+            req.resume();
+            sendJson(res, 404, { group: "api", code: "not_found", message: `no route for ${req.method} ${path}`, metadata: null });
+          }
+        },
+        (thrown: unknown) => lastResort(res, thrown, req.method, req.url),
+      );
+    } catch (thrown) {
+      // Nobody reads the body of a refused request; drain it so the answer reaches the client.
+      req.resume();
+      lastResort(res, thrown, req.method, req.url);
+    }
   });
   server.on("upgrade", (req, socket, head) => {
-    if (runners.handleUpgrade(req, socket, head) || gw.handleUpgrade(req, socket, head)) return;
-    socket.on("error", () => {});
-    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    try {
+      if (runners.handleUpgrade(req, socket, head) || gw.handleUpgrade(req, socket, head)) return;
+      socket.on("error", () => {});
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    } catch (thrown) {
+      // As for plain requests: an upgrade handler that throws must not end the process.
+      log.error({ err: thrown, target: req.url?.slice(0, 200) }, "upgrade handler failed");
+      socket.on("error", () => {});
+      if (socket.writable) socket.end("HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      else socket.destroy();
+    }
   });
   lifecycle.start();
   return {

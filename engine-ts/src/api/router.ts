@@ -5,6 +5,7 @@ import { requireAdminToken } from "../auth.js";
 import { EngineError } from "../errors.js";
 import { BodyReader, readJsonObject } from "./body.js";
 import { openApiDocument } from "./openapi.js";
+import { decodePathSegment, parseTarget } from "./target.js";
 import { type RunnerDirectory, summarizeRunner } from "./runners-routes.js";
 
 const CRASH_POLICIES: readonly CrashPolicy[] = ["restart", "sleep", "destroy"];
@@ -40,10 +41,18 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  */
 export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://engine");
-    const path = url.pathname.replace(/\/+$/, "") || "/";
-    const method = req.method ?? "GET";
-    const route = matchRoute(method, path);
+    let url: URL;
+    let route: Route | undefined;
+    try {
+      url = parseTarget(req.url);
+      const path = url.pathname.replace(/\/+$/, "") || "/";
+      route = matchRoute(req.method ?? "GET", path);
+    } catch (thrown) {
+      req.resume();
+      const error = EngineError.from(thrown);
+      send(res, error.status, error.toBody());
+      return true;
+    }
     if (route === undefined) return false;
     try {
       if (ctx.adminToken !== undefined) requireAdminToken(req, ctx.adminToken);
@@ -71,7 +80,7 @@ function matchRoute(method: string, path: string): Route | undefined {
   if (path === "/runners/names" && method === "GET") return runnerNames;
   const sleep = /^\/actors\/([^/]+)\/sleep$/.exec(path);
   if (sleep !== null && method === "POST") {
-    const id = decodeURIComponent(sleep[1] as string);
+    const id = decodePathSegment(sleep[1] as string, "actor ID");
     return (ctx, url) => {
       const ns = namespaceOf(ctx, url);
       const actor = ctx.catalog.getActor(id)?.actor;
@@ -85,7 +94,7 @@ function matchRoute(method: string, path: string): Route | undefined {
   }
   const destroy = /^\/actors\/([^/]+)$/.exec(path);
   if (destroy !== null && method === "DELETE") {
-    const id = decodeURIComponent(destroy[1] as string);
+    const id = decodePathSegment(destroy[1] as string, "actor ID");
     return (ctx, url) => {
       ctx.catalog.destroyActor(namespaceOf(ctx, url), id);
       ctx.onActorDestroyed?.(id);

@@ -2,7 +2,7 @@ import { persist } from "@actorwire/protocol";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { MemoryRunner } from "../testing/memory-runner.js";
-import { decodeValue } from "./cbor.js";
+import { decodeValue, encodeValue } from "./cbor.js";
 import type { ActorSurfaces, AnyActorConfig } from "./contract.js";
 import { actor } from "./definition.js";
 import { ActorInstance } from "./instance.js";
@@ -25,10 +25,10 @@ const quietSurfaces = (): ActorSurfaces => ({
   isQueueWaiting: () => false,
 });
 
-function instance(definition: { config: unknown }, runner = new MemoryRunner(), generation = 0) {
+function instance(definition: { config: unknown }, runner = new MemoryRunner(), generation = 0, input: Uint8Array | null = null) {
   const config = definition.config as AnyActorConfig;
   const type = { name: "t", config, options: resolveOptions(config.options), log: pino({ level: "silent" }), createSurfaces: quietSurfaces };
-  const info = { actorId: "a1", generation, name: "t", key: "k/1", createTs: 0, input: null, hibernatingRequests: [] };
+  const info = { actorId: "a1", generation, name: "t", key: "k/1", createTs: 0, input, hibernatingRequests: [] };
   return { inst: new ActorInstance(type, runner, info), runner };
 }
 
@@ -112,6 +112,22 @@ describe("ActorInstance", () => {
     expect(await inst.invokeAction("read", [])).toBe(10);
     expect(await inst.invokeAction("inc", [])).toBe(1);
     expect(await storedState(runner)).toEqual({ blob: "x".repeat(10), n: 1 });
+  });
+
+  it("starts with a 4 MiB input (the engine's limit): every stored value fits the 128 KiB KV value limit", async () => {
+    const text = "y".repeat(4 * 1024 * 1024 - 16);
+    const def = actor({
+      createState: (_c, input: { text: string }) => ({ length: input.text.length }),
+      actions: { length: (c) => c.state.length },
+    });
+    const { inst, runner } = instance(def, new MemoryRunner(), 0, encodeValue({ text }));
+    await inst.start([]);
+    expect(await inst.invokeAction("length", [])).toBe(text.length);
+    for (const [, value] of runner.kv.store("a1").values()) expect(value.byteLength).toBeLessThanOrEqual(128 * 1024);
+    await inst.stop("sleep");
+    const again = instance(def, runner, 1).inst;
+    await again.start([]);
+    expect(await again.invokeAction("length", [])).toBe(text.length);
   });
 
   it("maps unknown actions, user errors and other throws to their wire errors", async () => {

@@ -33,7 +33,7 @@ import {
   stopping,
 } from "./errors.js";
 import { IdleTracker, type IdleHost } from "./idle.js";
-import { KEY_ACTOR, PREFIX_SCHEDULE } from "./keys.js";
+import { KEY_ACTOR, PREFIX_SCHEDULE, inputChunkKey } from "./keys.js";
 import { UserKv } from "./kv.js";
 import type { ResolvedOptions } from "./options.js";
 import { Scheduler, type ScheduleHost } from "./schedule.js";
@@ -58,6 +58,12 @@ type AnyFn = (...args: any[]) => any;
 
 /** The largest value the engine stores under one key. */
 const KV_MAX_VALUE = 128 * 1024;
+/**
+ * The largest input kept inside the actor record. A larger one (the engine accepts 4 MiB) goes to
+ * its own chunked records, written once with the first save: inside the record it would take the
+ * state's room, make the first save fail, and be rewritten by every later save.
+ */
+const MAX_INLINE_INPUT = 2 * 1024;
 
 const noop = (): void => {};
 const READY: Promise<void> = Promise.resolve();
@@ -304,6 +310,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
       const onCreate = config.onCreate as AnyFn | undefined;
       if (onCreate) await this.hook("onCreate", onCreate(this.context(), input), options.lifecycleHookTimeout);
       this.initialized = true;
+      this.moveLargeInput();
       this.saver.markStateDirty();
       await this.saver.flush();
     }
@@ -614,6 +621,19 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
       if (this.phase === "running") this.scheduler.start();
     }
     return this.scheduler;
+  }
+
+  /** Queues an input too large for the actor record as chunk records, and drops it from memory. */
+  private moveLargeInput(): void {
+    const input = this.inputBytes;
+    if (input === null || input.byteLength <= MAX_INLINE_INPUT) return;
+    const puts: [Uint8Array, Uint8Array][] = [];
+    for (let offset = 0, index = 0; offset < input.byteLength; offset += KV_MAX_VALUE, index++) {
+      puts.push([inputChunkKey(index), input.subarray(offset, offset + KV_MAX_VALUE)]);
+    }
+    this.saver.addWrite({ puts });
+    // Nothing reads the input after creation, so the actor need not hold megabytes for its life.
+    this.inputBytes = null;
   }
 
   private decodeInput(): unknown {

@@ -14,6 +14,19 @@ export const PREFIX_USER_KV = Uint8Array.of(4);
 export const PREFIX_QUEUE = Uint8Array.of(5);
 /** Prefix [8]: one `ScheduledEvent` per pending schedule, keyed by its event id. */
 export const PREFIX_SCHEDULE = Uint8Array.of(8);
+/**
+ * Prefix [9]: an input too large for the actor record, in chunks keyed by u32 BE index (ours;
+ * rivetkit keeps the input inside the record, which caps it at one KV value).
+ */
+export const PREFIX_INPUT = Uint8Array.of(9);
+
+/** The key of input chunk `index`. */
+export function inputChunkKey(index: number): Uint8Array {
+  const key = new Uint8Array(PREFIX_INPUT.length + 4);
+  key.set(PREFIX_INPUT, 0);
+  new DataView(key.buffer).setUint32(PREFIX_INPUT.length, index);
+  return key;
+}
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();

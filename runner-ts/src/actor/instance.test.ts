@@ -117,7 +117,7 @@ describe("ActorInstance", () => {
   it("starts with a 4 MiB input (the engine's limit): every stored value fits the 128 KiB KV value limit", async () => {
     const text = "y".repeat(4 * 1024 * 1024 - 16);
     const def = actor({
-      createState: (_c, input: { text: string }) => ({ length: input.text.length }),
+      createState: (_c, input: { text: string }): { length: number } => ({ length: input.text.length }),
       actions: { length: (c) => c.state.length },
     });
     const { inst, runner } = instance(def, new MemoryRunner(), 0, encodeValue({ text }));

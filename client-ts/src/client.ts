@@ -8,7 +8,7 @@ import type { ActorConnRaw } from "./connection.js";
 import { ClientContext } from "./context.js";
 import { ClientConfigError } from "./errors.js";
 import { type ActorGatewayOptions, ActorHandleRaw, type QueueSendOptions, type QueueSendResult } from "./handle.js";
-import { type ActorKey, keyParts } from "./keys.js";
+import { type ActorKey, describeValue, keyParts } from "./keys.js";
 import { withActionMethods } from "./proxy.js";
 import { type ActorQuery, ActorResolver } from "./resolver.js";
 import type {
@@ -100,7 +100,7 @@ export class ClientRaw {
 
   /** A handle to the existing actor `name` with `key`. */
   get<D = any>(name: string, key?: ActorKey, options: GetOptions = {}): ActorHandle<D> {
-    return this.handle({ getForKey: { name, key: keyParts(key) } }, options) as unknown as ActorHandle<D>;
+    return this.handle({ getForKey: { name, key: keyParts(key, `${name}.get(key)`) } }, options) as unknown as ActorHandle<D>;
   }
 
   /** A handle to actor `name` with `key`, created on first use. */
@@ -108,7 +108,7 @@ export class ClientRaw {
     const query: ActorQuery = {
       getOrCreateForKey: {
         name,
-        key: keyParts(key),
+        key: keyParts(key, `${name}.getOrCreate(key)`),
         ...(options.createWithInput === undefined ? {} : { input: encodeCbor(options.createWithInput) }),
         ...(options.createInRegion === undefined ? {} : { region: options.createInRegion }),
         ...(options.poolName === undefined ? {} : { poolName: options.poolName }),
@@ -119,6 +119,11 @@ export class ClientRaw {
 
   /** A handle to the actor with ID `actorId`. */
   getForId<D = any>(name: string, actorId: string, options: GetOptions = {}): ActorHandle<D> {
+    if (typeof actorId !== "string" || actorId === "") {
+      throw new ClientConfigError(`${name}.getForId(actorId): the actor ID must be a non-empty string, got ${describeValue(actorId)}`, {
+        metadata: { argument: "actorId", received: describeValue(actorId) },
+      });
+    }
     return this.handle({ getForId: { name, actorId } }, options) as unknown as ActorHandle<D>;
   }
 
@@ -128,7 +133,7 @@ export class ClientRaw {
     const { actor } = await this.#ctx.api.create(
       {
         name,
-        key: keyParts(key),
+        key: keyParts(key, `${name}.create(key)`),
         ...(options.input === undefined ? {} : { input: encodeCbor(options.input) }),
         ...(options.region === undefined ? {} : { region: options.region }),
         ...(options.poolName === undefined ? {} : { poolName: options.poolName }),

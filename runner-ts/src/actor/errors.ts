@@ -47,9 +47,9 @@ export function stateTooLarge(bytes: number, max: number): ActorError {
   return new ActorError("state", "too_large", `state is ${bytes} bytes of CBOR, over the limit of ${max}`, { metadata: { bytes, max } });
 }
 
-/** `state.reentrant_change`: state was mutated inside `onStateChange`. */
+/** `actor.state_mutation_reentrant` (rivetkit's code): state was mutated inside `onStateChange`. */
 export function reentrantStateChange(): ActorError {
-  return new ActorError("state", "reentrant_change", "state may not be changed inside onStateChange");
+  return new ActorError("actor", "state_mutation_reentrant", "State mutations are not allowed inside onStateChange.");
 }
 
 /** `state.not_ready`: state was used before it exists (inside `createState`). */

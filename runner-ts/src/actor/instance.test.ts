@@ -130,6 +130,38 @@ describe("ActorInstance", () => {
     expect(await again.invokeAction("length", [])).toBe(text.length);
   });
 
+  it("runs onStateChange once per tick for a burst of mutations, as rivetkit does", async () => {
+    const calls: number[] = [];
+    let reentrant: unknown;
+    const { inst } = instance(
+      actor({
+        state: { value: 0 },
+        onStateChange: (c, state) => {
+          calls.push(state.value);
+          try {
+            c.state.value = -1;
+          } catch (error) {
+            reentrant = error;
+          }
+        },
+        actions: {
+          burst: (c) => {
+            for (let i = 0; i < 100; i++) c.state.value++;
+            return c.state.value;
+          },
+        },
+      }),
+    );
+    await inst.start([]);
+    expect(await inst.invokeAction("burst", [])).toBe(100);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([100]);
+    expect(reentrant).toMatchObject({ group: "actor", code: "state_mutation_reentrant" });
+    expect(await inst.invokeAction("burst", [])).toBe(200);
+    await inst.stop("sleep");
+    expect(calls).toEqual([100, 200]);
+  });
+
   it("maps unknown actions, user errors and other throws to their wire errors", async () => {
     const { inst } = instance(
       actor({

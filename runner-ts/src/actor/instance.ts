@@ -138,6 +138,8 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   /** What `ready` resolves or rejects with; a promise is made only for someone who waits early. */
   private readyWaiter: { promise: Promise<void>; resolve(): void; reject(error: unknown): void } | undefined;
   private startError: unknown;
+  /** The tick at which a coalesced `onStateChange` runs, while one is pending. */
+  private changeHookTimer: NodeJS.Immediate | undefined;
   private runActive = false;
   private runPromise: Promise<void> | undefined;
   /** keepAwake and waitUntil promises still pending, awaited at shutdown. */
@@ -272,6 +274,8 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     } catch (error) {
       this.startError = error;
       this.phase = "stopped";
+      if (this.changeHookTimer !== undefined) clearImmediate(this.changeHookTimer);
+      this.changeHookTimer = undefined;
       this.readyWaiter?.reject(error);
       this.readyWaiter = undefined;
       this.idle.stop();
@@ -359,6 +363,8 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     this.scheduler?.stop();
     (this.abortController ??= new AbortController()).abort();
     if (reason === "lost") {
+      if (this.changeHookTimer !== undefined) clearImmediate(this.changeHookTimer);
+      this.changeHookTimer = undefined;
       this.saver.close();
       this.phase = "stopped";
       return;
@@ -392,6 +398,8 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     if (this.runPromise) waits.push(this.runPromise);
     if (waits.length > 0) await settleWithin(Promise.allSettled(waits), remaining());
 
+    // A change made in the last tick still gets its onStateChange before the actor goes.
+    this.runStateChangeHook();
     if (destroy) {
       this.saver.close();
       await this.saver.settle();
@@ -543,18 +551,24 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
 
   stateMutated(): void {
     this.saver.markStateDirty();
+    // `onStateChange` runs once per tick, not once per mutation (rivetkit coalesces the same
+    // way): a burst such as `Object.assign(c.state, …)` or a loop of increments is one change.
+    if (this.changeHookTimer === undefined && typeof this.type.config.onStateChange === "function") {
+      this.changeHookTimer = setImmediate(() => this.runStateChangeHook());
+    }
   }
 
-  stateChanged(proxy: unknown): void {
+  /** Runs a pending `onStateChange` now (at its tick, or before the final save). */
+  private runStateChangeHook(): void {
+    if (this.changeHookTimer === undefined) return;
+    clearImmediate(this.changeHookTimer);
+    this.changeHookTimer = undefined;
     const onStateChange = this.type.config.onStateChange as AnyFn | undefined;
-    if (!onStateChange) return;
-    try {
-      onStateChange(this.context(), proxy);
-    } catch (error) {
-      // A state change inside the hook must reach the code that made it.
-      if (error instanceof ActorError && error.code === "reentrant_change") throw error;
-      this.log.error({ err: error }, "onStateChange failed");
-    }
+    if (!onStateChange || this.tracker === undefined) return;
+    this.tracker.runChangeHook(
+      (proxy) => onStateChange(this.context(), proxy),
+      (error) => this.log.error({ err: error }, "onStateChange failed"),
+    );
   }
 
   encodeActorRecord(): [Uint8Array, Uint8Array] {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { StateTracker, unwrapState } from "./state.js";
 
-function track(initial: unknown, onChange?: (proxy: unknown) => void) {
-  const log = { mutations: 0, changes: [] as unknown[] };
-  const tracker = new StateTracker(
-    {
-      stateMutated: () => void log.mutations++,
-      stateChanged: (proxy) => {
-        log.changes.push(structuredClone(unwrapState(proxy)));
-        onChange?.(proxy);
-      },
-    },
-    initial,
-  );
+function track(initial: unknown) {
+  const log = { mutations: 0 };
+  const tracker = new StateTracker({ stateMutated: () => void log.mutations++ }, initial);
   return { tracker, log };
 }
 
@@ -57,19 +48,33 @@ describe("StateTracker", () => {
     expect(unwrapState(s.a)).toBe(raw.a);
   });
 
-  it("calls onStateChange with the new state and rejects mutations inside it", () => {
+  it("runs the change hook with the state and rejects mutations inside it with rivetkit's code", async () => {
     let inner: unknown;
-    const { tracker, log } = track({ count: 0 }, (proxy) => {
-      try {
-        (proxy as { count: number }).count = 100;
-      } catch (error) {
-        inner = error;
-      }
-    });
+    let seen: unknown;
+    const { tracker } = track({ count: 0 });
     (tracker.value as { count: number }).count = 1;
-    expect(log.changes).toEqual([{ count: 1 }]);
-    expect((inner as { code: string }).code).toBe("reentrant_change");
+    tracker.runChangeHook(
+      (proxy) => {
+        seen = structuredClone(unwrapState(proxy));
+        try {
+          (proxy as { count: number }).count = 100;
+        } catch (error) {
+          inner = error;
+        }
+      },
+      () => {},
+    );
+    expect(seen).toEqual({ count: 1 });
+    expect(inner).toMatchObject({ group: "actor", code: "state_mutation_reentrant" });
     expect(tracker.rawValue).toEqual({ count: 1 });
+    // An async hook keeps mutations refused until it settles.
+    let release!: () => void;
+    tracker.runChangeHook(() => new Promise<void>((resolve) => (release = resolve)), () => {});
+    expect(() => ((tracker.value as { count: number }).count = 2)).toThrow("onStateChange");
+    release();
+    await new Promise((resolve) => setImmediate(resolve));
+    (tracker.value as { count: number }).count = 2;
+    expect(tracker.rawValue).toEqual({ count: 2 });
   });
 
   it("replace swaps the whole state and counts as a change", () => {

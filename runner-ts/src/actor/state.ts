@@ -1,7 +1,8 @@
 /**
  * The change-tracking view of an actor's state. `c.state` is a proxy over the real value:
- * reads pass through, writes and deletes mark the state dirty (so the saver writes it) and
- * call `onStateChange` synchronously. Nested objects get their own proxies, made lazily and
+ * reads pass through, writes and deletes mark the state dirty (so the saver writes it) and tell
+ * the owner, which runs `onStateChange` once per tick (as rivetkit does) through
+ * {@link StateTracker.runChangeHook}. Nested objects get their own proxies, made lazily and
  * cached by target, so an idle actor whose state nobody touched holds no proxies at all.
  *
  * What is tracked: property writes and deletes on plain objects and arrays (at any depth), and
@@ -13,10 +14,8 @@ import { reentrantStateChange } from "./errors.js";
 
 /** What a tracker reports to its actor. */
 export interface StateOwner {
-  /** Called after every tracked mutation, before `onStateChange`. */
+  /** Called after every tracked mutation (synchronously, so the saver knows at once). */
   stateMutated(): void;
-  /** Runs the user's `onStateChange` (if any) with the proxied state. */
-  stateChanged(proxy: unknown): void;
 }
 
 const RAW = Symbol("actorwire.rawState");
@@ -52,7 +51,7 @@ export class StateTracker implements ProxyHandler<object> {
   private rootProxy: object | undefined;
   /** Proxies of nested containers, by target; made on first nested access. */
   private cache: WeakMap<object, object> | undefined;
-  /** True while `onStateChange` runs; a mutation then is rejected. */
+  /** True while `onStateChange` runs (until its promise settles, if it returns one); a mutation then is rejected. */
   private inChangeHook = false;
 
   constructor(
@@ -169,10 +168,32 @@ export class StateTracker implements ProxyHandler<object> {
 
   private changed(): void {
     this.owner.stateMutated();
+  }
+
+  /**
+   * Runs `hook` (the user's `onStateChange`) with the proxied state, refusing state mutations
+   * until it returns, or until its promise settles. Errors it throws go to `onError`.
+   */
+  runChangeHook(hook: (proxy: unknown) => unknown, onError: (error: unknown) => void): void {
+    if (this.inChangeHook) return;
     this.inChangeHook = true;
+    let result: unknown;
     try {
-      this.owner.stateChanged(this.wrap(this.raw));
-    } finally {
+      result = hook(this.wrap(this.raw));
+    } catch (error) {
+      this.inChangeHook = false;
+      onError(error);
+      return;
+    }
+    if (typeof result === "object" && result !== null && typeof (result as { then?: unknown }).then === "function") {
+      Promise.resolve(result).then(
+        () => (this.inChangeHook = false),
+        (error: unknown) => {
+          this.inChangeHook = false;
+          onError(error);
+        },
+      );
+    } else {
       this.inChangeHook = false;
     }
   }

@@ -1,10 +1,15 @@
 import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ProtocolError } from "./errors.js";
+import { ProtocolError, VersionError } from "./errors.js";
+import { decodeRecord, encodeRecord } from "./persist.js";
 import { arbitraryFactories } from "./gen/arbitraries.js";
 import { codecModules } from "./gen/codecs.js";
 
 type Mod = Record<string, unknown> & { ROOT_TYPES: readonly string[] };
+
+// `npm run fuzz` raises these to 10^6 per decoder (ACTORWIRE_FUZZ_RUNS); npm test keeps them small.
+const RANDOM_RUNS = Number(process.env.ACTORWIRE_FUZZ_RUNS ?? "300");
+const MUTATED_RUNS = Math.max(200, Math.floor(RANDOM_RUNS * 2 / 3));
 
 /** Decodes and classifies: a value, or our ProtocolError with a sane offset; anything else fails the test. */
 function decodeTotally(decode: (b: Uint8Array) => unknown, bytes: Uint8Array): "ok" | "error" {
@@ -43,7 +48,7 @@ function mutate(bytes: Uint8Array, ms: readonly Mutation[]): Uint8Array {
 }
 
 describe("every decoder is total: a value or a ProtocolError with an offset", () => {
-  for (const family of ["runner", "client"] as const) {
+  for (const family of ["runner", "client", "persist"] as const) {
     for (const [version, mod] of Object.entries(codecModules[family]) as unknown as [string, Mod][]) {
       const arbs = (arbitraryFactories[family] as Record<string, () => Record<string, fc.Arbitrary<unknown>>>)[version]?.() ?? {};
       for (const root of mod.ROOT_TYPES) {
@@ -51,7 +56,7 @@ describe("every decoder is total: a value or a ProtocolError with an offset", ()
         const encode = mod[`encode${root}`] as (x: unknown) => Uint8Array;
         it(`${family} v${version} ${root}: random bytes`, () => {
           fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => void decodeTotally(decode, bytes)), {
-            numRuns: 300,
+            numRuns: RANDOM_RUNS,
           });
         });
         it(`${family} v${version} ${root}: mutated valid messages`, () => {
@@ -63,11 +68,31 @@ describe("every decoder is total: a value or a ProtocolError with an offset", ()
                 expect(() => encode(decode(bytes))).not.toThrow();
               }
             }),
-            { numRuns: 200 },
+            { numRuns: MUTATED_RUNS },
           );
         });
       }
     }
+  }
+});
+
+describe("stored records are read totally: a record, or a typed error", () => {
+  const arbs = arbitraryFactories.persist[1]() as Record<string, fc.Arbitrary<unknown>>;
+  for (const type of ["PersistedActor", "PersistedConn", "QueueMetadata", "QueueMessage", "ScheduledEvent"] as const) {
+    it(`${type}: mutated records with their version prefix`, () => {
+      fc.assert(
+        fc.property(arbs[type] as fc.Arbitrary<never>, fc.array(mutation, { minLength: 1, maxLength: 4 }), (x, ms) => {
+          const bytes = mutate(encodeRecord(type, x), ms);
+          try {
+            decodeRecord(type, bytes);
+          } catch (error) {
+            // A damaged record is a ProtocolError with an offset; a wrong prefix is a VersionError.
+            expect(error instanceof ProtocolError || error instanceof VersionError, String(error)).toBe(true);
+          }
+        }),
+        { numRuns: MUTATED_RUNS },
+      );
+    });
   }
 });
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { isWellFormedText, loneSurrogateError } from "../catalog/unicode.js";
 import { EngineError } from "../errors.js";
 
 /** Largest JSON body the API reads: a 4 MiB actor input is about 5.6 MiB as base64. */
@@ -26,7 +27,29 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new EngineError("api", "invalid_body", "Request body must be a JSON object.", 400, null);
   }
+  assertWellFormedStrings(value, "");
   return value as Record<string, unknown>;
+}
+
+/**
+ * Refuses a body holding a string (or an object key) that is not well-formed UTF-16, naming
+ * the field (see {@link loneSurrogateError}).
+ */
+function assertWellFormedStrings(value: unknown, path: string): void {
+  if (typeof value === "string") {
+    if (!isWellFormedText(value)) throw loneSurrogateError(path, value);
+    return;
+  }
+  if (typeof value !== "object" || value === null) return;
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => assertWellFormedStrings(item, `${path}[${i}]`));
+    return;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    const field = path === "" ? key : `${path}.${key}`;
+    if (!isWellFormedText(key)) throw loneSurrogateError(field, key);
+    assertWellFormedStrings(item, field);
+  }
 }
 
 /**

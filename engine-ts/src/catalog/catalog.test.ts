@@ -145,3 +145,40 @@ describe("actor input limits, at the limit and one over", () => {
     expect(Buffer.compare(tupleKey(p, ["a", "z"]), tupleKey(p, ["ab", ""]))).toBe(-1);
   });
 });
+
+describe("strings without a UTF-8 form and inputs that are not base64", () => {
+  const catalog = new Catalog(new MemoryStorage(), { datacenter: "local" });
+  const ns = catalog.ensureNamespace("default");
+
+  // The API refuses these in its bodies; the catalog refuses them for every other way in.
+  for (const [field, over] of [
+    ["name", { name: "a\ud800" }],
+    ["key", { key: "\udfff" }],
+    ["runner_name_selector", { runnerNameSelector: "pool\ud83d" }],
+  ] as const) {
+    it(`refuses a lone surrogate in ${field}, naming the field`, () => {
+      let thrown: unknown;
+      try {
+        catalog.createActor(ns, input(over));
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toBeInstanceOf(EngineError);
+      expect((thrown as EngineError).id).toBe("api.invalid_unicode");
+      expect((thrown as EngineError).metadata).toMatchObject({ field });
+    });
+  }
+
+  it("refuses a lone surrogate in a namespace's display name", () => {
+    expect(codeOf(() => catalog.createNamespace("lone", "\ud800"))).toBe("api.invalid_unicode");
+  });
+
+  it("takes padded and unpadded base64 input and refuses anything else", () => {
+    for (const ok of ["", "AQ==", "AQ", "AQI=", "AQI", "AQID", "+/+/"]) {
+      expect(codeOf(() => catalog.createActor(ns, input({ key: null, input: ok })))).toBe("no error");
+    }
+    for (const bad of ["A", "AQ=", "AQ===", "not base64!", "AQ==AQ==", "-_-_", "AQID\n"]) {
+      expect(codeOf(() => catalog.createActor(ns, input({ key: null, input: bad })))).toBe("actor.invalid_input");
+    }
+  });
+});

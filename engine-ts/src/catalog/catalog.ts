@@ -2,7 +2,7 @@ import { EngineError } from "../errors.js";
 import { mintRunnerId } from "../runners/ids.js";
 import { Subspace, subspacePrefix } from "../storage/keyspace.js";
 import type { Storage, StorageReader, StorageWriter } from "../storage/storage.js";
-import { checkActorInput } from "./limits.js";
+import { checkActorInput, checkBase64Input } from "./limits.js";
 import {
   type ActorRecord,
   type CrashPolicy,
@@ -14,6 +14,7 @@ import {
   encodeRecord,
 } from "./records.js";
 import { readTupleKey, tupleKey } from "./tuple-key.js";
+import { assertWellFormedText } from "./unicode.js";
 
 /** What a create or get-or-create request carries. */
 export interface ActorCreateInput {
@@ -91,6 +92,7 @@ export class Catalog {
 
   /** Creates a namespace; a name already taken is a 400 `namespace.name_not_unique`. */
   createNamespace(name: string, displayName: string): NamespaceRecord {
+    assertWellFormedText("display_name", displayName);
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
       throw new EngineError("namespace", "invalid_name", "Namespace names are 1-63 lowercase letters, digits and dashes.", 400, {
         name,
@@ -262,6 +264,12 @@ export class Catalog {
   // ---- Internals ----------------------------------------------------------------------
 
   private validate(input: ActorCreateInput): void {
+    // Every string stored here is later written into runner commands as UTF-8; the API checks
+    // its bodies already, and this covers every other way in (the gateway's query mode).
+    assertWellFormedText("name", input.name);
+    if (input.key !== null) assertWellFormedText("key", input.key);
+    assertWellFormedText("runner_name_selector", input.runnerNameSelector);
+    if (input.input !== null) checkBase64Input(input.input);
     const inputBytes = input.input === null ? 0 : Buffer.byteLength(input.input, "base64");
     checkActorInput(input.name, input.key, inputBytes);
   }

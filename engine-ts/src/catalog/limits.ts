@@ -77,3 +77,29 @@ export function checkActorInput(name: string, key: string | null, inputBytes: nu
     });
   }
 }
+
+/** Whether a character code is in the standard base64 alphabet (A-Z, a-z, 0-9, + and /). */
+function isBase64Char(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 43 || c === 47;
+}
+
+/** Standard base64, padded or not (rivetkit pads; Rivet's API decodes either). A loop, not a regular expression, because inputs run to megabytes. */
+function isBase64(text: string): boolean {
+  let end = text.length;
+  if (text.endsWith("==")) end -= 2;
+  else if (text.endsWith("=")) end -= 1;
+  const rest = end % 4;
+  if (rest === 1) return false;
+  // Padding, when present, must complete the last group of four.
+  if (end !== text.length && (rest === 0 || (text.length - end) + rest !== 4)) return false;
+  for (let i = 0; i < end; i++) if (!isBase64Char(text.charCodeAt(i))) return false;
+  return true;
+}
+
+export function checkBase64Input(input: string): void {
+  if (isBase64(input)) return;
+  throw invalid("invalid_input", "Actor input must be standard base64 (A-Z, a-z, 0-9, + and /, optionally padded with =).", {
+    field: "input",
+    length: input.length,
+  });
+}

@@ -52,6 +52,15 @@ export function reentrantStateChange(): ActorError {
   return new ActorError("actor", "state_mutation_reentrant", "State mutations are not allowed inside onStateChange.");
 }
 
+/** `actor.state_not_enabled` (rivetkit's code and text): `c.state` used by an actor that declares no state. */
+export function stateNotEnabled(): ActorError {
+  return new ActorError(
+    "actor",
+    "state_not_enabled",
+    "State not enabled. Must implement `createState` or `state` to use state. (https://www.rivet.dev/docs/actors/state/#initializing-state)",
+  );
+}
+
 /** `state.not_ready`: state was used before it exists (inside `createState`). */
 export function stateNotReady(): ActorError {
   return new ActorError("state", "not_ready", "state is not available yet");

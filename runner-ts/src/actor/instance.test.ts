@@ -162,6 +162,20 @@ describe("ActorInstance", () => {
     expect(calls).toEqual([100, 200]);
   });
 
+  it("throws actor.state_not_enabled when an actor without state reads or writes c.state", async () => {
+    const { inst } = instance(
+      actor({
+        actions: {
+          read: (c) => (c as unknown as { state: unknown }).state,
+          write: (c) => void ((c as unknown as { state: unknown }).state = 1),
+        },
+      }),
+    );
+    await inst.start([]);
+    await expect(inst.invokeAction("read", [])).rejects.toMatchObject({ group: "actor", code: "state_not_enabled" });
+    await expect(inst.invokeAction("write", [])).rejects.toMatchObject({ group: "actor", code: "state_not_enabled" });
+  });
+
   it("maps unknown actions, user errors and other throws to their wire errors", async () => {
     const { inst } = instance(
       actor({

@@ -28,6 +28,7 @@ import {
   actionTimedOut,
   hookTimedOut,
   notFound,
+  stateNotEnabled,
   stateNotReady,
   stateTooLarge,
   stopping,
@@ -247,13 +248,25 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   }
 
   getState(): unknown {
-    if (this.tracker === undefined) throw stateNotReady();
+    if (this.tracker === undefined) throw this.stateUnavailable();
+    if (!this.stateEnabled) throw stateNotEnabled();
     return this.tracker.value;
   }
 
   setState(value: unknown): void {
-    if (this.tracker === undefined) throw stateNotReady();
+    if (this.tracker === undefined) throw this.stateUnavailable();
+    if (!this.stateEnabled) throw stateNotEnabled();
     this.tracker.replace(value);
+  }
+
+  /** Whether the definition declares state (`state` or `createState`), as `c.state` requires. */
+  private get stateEnabled(): boolean {
+    const { config } = this.type;
+    return config.state !== undefined || typeof config.createState === "function";
+  }
+
+  private stateUnavailable(): ActorError {
+    return this.stateEnabled ? stateNotReady() : stateNotEnabled();
   }
 
   context(extra?: { conn?: unknown; request?: Request }): ActorContextImpl {
@@ -482,7 +495,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   // -------------------------------------------------------------------------------------------
 
   async saveState(immediate: boolean): Promise<void> {
-    if (this.tracker === undefined) throw stateNotReady();
+    if (this.tracker === undefined) throw this.stateUnavailable();
     // A save request also covers changes the proxy cannot see (inside typed arrays).
     this.tracker.touch();
     if (immediate) await this.durable();

@@ -117,6 +117,8 @@ type Ending =
 class Work {
   readonly sends: { runnerId: string; command: runner.v7.CommandWrapper }[] = [];
   readonly after: (() => void)[] = [];
+  /** Actors whose records this transaction changed; memory follows them before `after` runs. */
+  readonly touched = new Set<string>();
   /** The actor this transaction creates, whose first transition is logged as from `new`. */
   created: string | undefined;
 }
@@ -901,8 +903,8 @@ export class ActorLifecycle {
     }
     const alarmsChanged = prev.phase === "sleeping" || next.phase === "sleeping";
     const fresh = work.created === actorId;
+    work.touched.add(actorId);
     work.after.push(() => {
-      this.reindex(next);
       if (alarmsChanged) this.refreshAlarmTimer();
       if (fresh || prev.phase !== next.phase || prev.generation !== next.generation) {
         const t: ActorTransition = {
@@ -951,6 +953,12 @@ export class ActorLifecycle {
       byRunner.set(s.runnerId, list);
     }
     for (const [runnerId, commands] of byRunner) this.send(runnerId, commands);
+    // Memory follows storage before any listener runs. A listener may start a transition of
+    // its own (the gateway wakes an actor from its `stopped` handler), and that one must find
+    // memory as storage has it and must not be undone afterwards by this transition's older
+    // view: so memory is rebuilt from what is stored now, never from the record this
+    // transition wrote, which a nested one may already have replaced.
+    for (const actorId of work.touched) this.reindexStored(actorId);
     for (const after of work.after) after();
     if (this.placeAgain) this.placePending();
   }
@@ -964,6 +972,32 @@ export class ActorLifecycle {
     } catch (err) {
       connection.log.error({ err }, "could not send commands");
     }
+  }
+
+  /** Brings memory in line with the stored record of one actor (none: destroyed). */
+  private reindexStored(actorId: string): void {
+    const rec = this.read(this.storage, actorId);
+    if (rec !== undefined) return this.reindex(rec);
+    this.reindex({
+      v: 1,
+      actorId,
+      namespaceId: "",
+      runnerNameSelector: "",
+      phase: "destroyed",
+      generation: 0,
+      everPlaced: true,
+      runnerId: null,
+      nextCommandIndex: 0,
+      lastEventIndex: -1,
+      lastAckedEventIndex: -1,
+      stopReason: null,
+      wake: false,
+      alarmTs: null,
+      retries: 0,
+      lastCrashTs: null,
+      since: 0,
+      rescheduleAt: null,
+    });
   }
 
   /** Brings memory in line with one record: slots, the pending queue, its timer, its waiters. */

@@ -14,6 +14,13 @@ export const DEFAULT_ENDPOINT = "http://localhost:6420";
 /** rivetkit's limit on the CBOR size of a creation input carried in a gateway query URL. */
 export const DEFAULT_MAX_INPUT_SIZE = 4 * 1024;
 
+/**
+ * The largest message actors accept by default (rivetkit's and @actorwire/runner's
+ * `maxIncomingMessageSize`): an action's encoded arguments, a queue message, one connection
+ * frame.
+ */
+export const DEFAULT_MAX_INCOMING_MESSAGE_SIZE = 64 * 1024;
+
 /** What `createClient` accepts besides a bare endpoint string. */
 export interface ClientConfigInput {
   /** Engine endpoint (`http://host:6420`); supports `https://namespace:token@host`. */
@@ -32,6 +39,14 @@ export interface ClientConfigInput {
   readonly gateway?: { readonly skipReadyWait?: boolean };
   /** Largest CBOR creation input put into a gateway query URL (`getGatewayUrl`). */
   readonly maxInputSize?: number;
+  /**
+   * The actors' limit on one incoming message, in bytes (default 65 536, the actor
+   * runtimes' own default). A call whose encoded message (an action's arguments, a queue
+   * message, a connection frame) is larger fails before it is sent with
+   * `client.message_too_long`; a connection stays open. Set it to the value the actors are
+   * configured with if they raise theirs.
+   */
+  readonly maxIncomingMessageSize?: number;
   /**
    * Skips `GET /metadata` on the endpoint. When the endpoint is a user app (serverless) that
    * answers with `clientEndpoint`, the client switches to that endpoint, as rivetkit does.
@@ -66,6 +81,7 @@ export interface ResolvedClientConfig {
   readonly headers: Readonly<Record<string, string>>;
   readonly skipReadyWait: boolean;
   readonly maxInputSize: number;
+  readonly maxIncomingMessageSize: number;
   readonly disableMetadataLookup: boolean;
   readonly connection: Required<ConnectionOptionsInput>;
 }
@@ -110,6 +126,10 @@ export function resolveClientConfig(input: string | ClientConfigInput | undefine
   const encoding = config.encoding ?? "bare";
   if (!ENCODINGS.includes(encoding)) throw new ClientConfigError(`unknown encoding ${JSON.stringify(encoding)}`);
   const connection = config.connection ?? {};
+  const maxIncomingMessageSize = config.maxIncomingMessageSize ?? DEFAULT_MAX_INCOMING_MESSAGE_SIZE;
+  if (typeof maxIncomingMessageSize !== "number" || !(maxIncomingMessageSize > 0)) {
+    throw new ClientConfigError(`maxIncomingMessageSize must be a positive number of bytes, got ${JSON.stringify(maxIncomingMessageSize)}`);
+  }
   return {
     endpoint: parsed.endpoint,
     namespace: parsed.namespace ?? config.namespace ?? env("RIVET_NAMESPACE") ?? "default",
@@ -119,6 +139,7 @@ export function resolveClientConfig(input: string | ClientConfigInput | undefine
     headers: { ...(config.headers ?? {}) },
     skipReadyWait: config.gateway?.skipReadyWait ?? false,
     maxInputSize: config.maxInputSize ?? DEFAULT_MAX_INPUT_SIZE,
+    maxIncomingMessageSize,
     disableMetadataLookup: config.disableMetadataLookup ?? false,
     connection: {
       minReconnectDelayMs: connection.minReconnectDelayMs ?? 250,

@@ -26,7 +26,7 @@ import {
 import { PATH_CONNECT, directGatewayUrl, gatewayProtocols, toWebSocketUrl } from "./gateway.js";
 import type { QueueSendOptions, QueueSendResult } from "./handle.js";
 import { type ActorResolver, isStaleActorError, isTransientError } from "./resolver.js";
-import { decodeToClient, encodeToServer } from "./wire.js";
+import { assertMessageSize, decodeToClient, encodeToServer } from "./wire.js";
 
 /**
  * - `idle`: not connected and not trying (before start, after `dispose`, or after a fatal
@@ -40,7 +40,8 @@ export type ActorConnStatus = "idle" | "connecting" | "connected" | "disconnecte
 interface PendingAction {
   readonly id: number;
   readonly name: string;
-  readonly args: readonly unknown[];
+  /** The encoded `ActionRequest` frame, made (and its size checked) when the action is called. */
+  readonly data: string | Uint8Array;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
   /** Clears the queue timer and signal listener. */
@@ -121,10 +122,20 @@ export class ActorConnRaw {
       if (this.#disposed) return reject(new ActorConnDisposedError("the connection was disposed"));
       if (this.#fatal !== undefined) return reject(this.#fatal);
       if (opts.signal?.aborted === true) return reject(abortError(opts.signal));
+      const id = this.#nextActionId++;
+      let data: string | Uint8Array;
+      try {
+        // Encoded now, so that a message the actor would refuse fails this call alone, at
+        // once, instead of closing the socket under every other call in flight.
+        data = encodeToServer({ tag: "ActionRequest", id: BigInt(id), name: opts.name, args: [...(opts.args ?? [])] }, this.ctx.config.encoding);
+        assertMessageSize(data, this.ctx.config.maxIncomingMessageSize, `the request of action ${opts.name}`);
+      } catch (err) {
+        return reject(err);
+      }
       const action: PendingAction = {
-        id: this.#nextActionId++,
+        id,
         name: opts.name,
-        args: opts.args ?? [],
+        data,
         resolve: resolve as (v: unknown) => void,
         reject,
         cleanup: () => undefined,
@@ -413,16 +424,8 @@ export class ActorConnRaw {
   #trySend(action: PendingAction): boolean {
     const ws = this.#ws;
     if (ws === undefined || ws.readyState !== 1) return false;
-    let data: string | Uint8Array;
     try {
-      data = encodeToServer({ tag: "ActionRequest", id: BigInt(action.id), name: action.name, args: [...action.args] }, this.ctx.config.encoding);
-    } catch (err) {
-      action.cleanup();
-      action.reject(err);
-      return true;
-    }
-    try {
-      ws.send(data as string);
+      ws.send(action.data as string);
     } catch {
       return false;
     }

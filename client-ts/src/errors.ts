@@ -99,6 +99,27 @@ export class ClientConfigError extends ClientError {
   override readonly name = "ClientConfigError";
 }
 
+/**
+ * A message is larger than the actor accepts (`maxIncomingMessageSize`, 64 KiB by default
+ * on rivetkit and @actorwire/runner). The client measures the encoded message before
+ * sending and fails only this call; a connection stays open. `metadata` is `{ limit, size }`.
+ */
+export class ClientMessageTooLongError extends ClientError {
+  readonly code = "message_too_long";
+  override readonly name = "ClientMessageTooLongError";
+}
+
+/**
+ * A connection's `getParams()` threw. Calls waiting for the connection fail with this, the
+ * connection's `onError` handlers get it, and the connection tries again (the params source
+ * may recover, as a token service after a hiccup), as rivetkit does. The thrown error is the
+ * `cause`; `metadata` is `{ error }`, its message.
+ */
+export class ClientGetParamsError extends ClientError {
+  readonly code = "get_params_failed";
+  override readonly name = "ClientGetParamsError";
+}
+
 /** Turns a signal's abort into the error the client throws for it. */
 export function abortError(signal: AbortSignal): ClientError {
   const reason: unknown = signal.reason;

@@ -11,7 +11,7 @@ import { directGatewayUrl, gatewayHeaders, gatewayProtocols, queryGatewayUrl, to
 import { actorErrorFromWire } from "./actor-error.js";
 import { type ActorQuery, type ActorResolver, isStaleActorError, isTransientError, queryName, withActor } from "./resolver.js";
 import { errorFromResponse, fetchOrThrow, parseErrorBody, readBody } from "./transport.js";
-import { contentTypeFor, decodeActionResponse, decodeQueueSendResponse, encodeActionRequest, encodeQueueSendRequest } from "./wire.js";
+import { assertMessageSize, contentTypeFor, decodeActionResponse, decodeQueueSendResponse, encodeActionRequest, encodeQueueSendRequest } from "./wire.js";
 
 /** Per-call gateway options. */
 export interface ActorGatewayOptions {
@@ -86,6 +86,7 @@ export class ActorHandleRaw {
     try {
       const params = await this.resolveParams();
       const body = encodeActionRequest(opts.args ?? [], encoding);
+      assertMessageSize(body, this.ctx.config.maxIncomingMessageSize, `the request of action ${opts.name}`);
       return await withActor(this.resolver, signal, async (actorId) => {
         const url = directGatewayUrl(this.ctx.config, actorId, `/action/${encodeURIComponent(opts.name)}`);
         const headers = gatewayHeaders(this.ctx.config, { encoding, params, skipReadyWait: this.skip(opts) });
@@ -114,6 +115,7 @@ export class ActorHandleRaw {
         { name, body, wait: options.wait ?? false, ...(options.timeout === undefined ? {} : { timeout: options.timeout }) },
         encoding,
       );
+      assertMessageSize(payload, this.ctx.config.maxIncomingMessageSize, `the message for queue ${name}`);
       return await withActor(this.resolver, options.signal, async (actorId) => {
         const url = directGatewayUrl(this.ctx.config, actorId, `/queue/${encodeURIComponent(name)}`);
         const headers = gatewayHeaders(this.ctx.config, { encoding, params, skipReadyWait: this.skip({}) });

@@ -18,7 +18,7 @@ export {
 } from "./client.js";
 export { ActorHandleRaw, type ActorActionOptions, type ActorFetchInit, type ActorGatewayOptions, type QueueSendOptions, type QueueSendResult } from "./handle.js";
 export { ActorConnRaw, type ActorConnStatus } from "./connection.js";
-export { type ClientConfigInput, type ConnectionOptionsInput, type Encoding, type ResolvedClientConfig, resolveClientConfig, parseEndpoint, DEFAULT_ENDPOINT } from "./config.js";
+export { type ClientConfigInput, type ConnectionOptionsInput, type Encoding, type ResolvedClientConfig, resolveClientConfig, parseEndpoint, DEFAULT_ENDPOINT, DEFAULT_MAX_INCOMING_MESSAGE_SIZE } from "./config.js";
 export { ActorError, RemoteActorError } from "./actor-error.js";
 export {
   ClientError,
@@ -32,6 +32,8 @@ export {
   ClientHttpError,
   ClientProtocolError,
   ClientConfigError,
+  ClientMessageTooLongError,
+  ClientGetParamsError,
 } from "./errors.js";
 export { type ActorKey, serializeActorKey, deserializeActorKey } from "./keys.js";
 export { type ActorQuery, isStaleActorError } from "./resolver.js";

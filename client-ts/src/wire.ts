@@ -6,7 +6,7 @@
  */
 import { type ActorSpecifier, clientMessages, contentTypeFor as protocolContentType, encodeCbor as protocolEncodeCbor } from "@actorwire/protocol";
 import type { Encoding } from "./config.js";
-import { ClientProtocolError } from "./errors.js";
+import { ClientMessageTooLongError, ClientProtocolError } from "./errors.js";
 
 /** A structured error as it crosses the wire. */
 export interface WireError {
@@ -43,6 +43,39 @@ export function encodeCbor(value: unknown): Uint8Array {
 export function encodeToServer(msg: WireToServer, encoding: Encoding): string | Uint8Array {
   const { tag, ...val } = msg;
   return clientMessages.ToServer.encode({ tag, val } as never, encoding);
+}
+
+/** The size of an encoded message on the wire: UTF-8 bytes of a text frame, or its bytes. */
+export function wireSize(data: string | Uint8Array): number {
+  if (typeof data !== "string") return data.byteLength;
+  // Counting without allocating: a UTF-16 unit below 0x80 is one byte, below 0x800 two, a
+  // surrogate pair four (two units), any other unit (a lone surrogate becomes U+FFFD) three.
+  let bytes = 0;
+  for (let i = 0; i < data.length; i++) {
+    const unit = data.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < data.length && (data.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Refuses an encoded message over the actor's incoming limit before it is sent: the actor
+ * would refuse it with `message.incoming_too_long`, naming neither the limit nor the size,
+ * and on a connection it would close the whole socket.
+ */
+export function assertMessageSize(data: string | Uint8Array, limit: number, what: string): void {
+  const size = wireSize(data);
+  if (size > limit) {
+    throw new ClientMessageTooLongError(
+      `${what} is ${size} bytes encoded, over the actor's incoming message limit of ${limit} bytes (maxIncomingMessageSize); nothing was sent`,
+      { metadata: { limit, size } },
+    );
+  }
 }
 
 /** Reads a `/connect` frame (a string for json text frames, bytes otherwise). */

@@ -9,6 +9,7 @@ import {
   ActorError,
   ClientAbortedError,
   ClientConnectionLostError,
+  ClientMessageTooLongError,
   ClientNetworkError,
   ClientTimeoutError,
   type ActorConnStatus,
@@ -17,6 +18,7 @@ import {
   createClient,
   serializeActorKey,
 } from "../src/index.js";
+import { encodeActionRequest, encodeToServer, wireSize } from "../src/wire.js";
 import type { registry } from "./fixtures/rivetkit-app.js";
 import type { ClientTestStack } from "./support/stack.js";
 
@@ -47,6 +49,16 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
     },
     (err: unknown) => err,
   );
+}
+
+/** The 64 KiB default of the actors' `maxIncomingMessageSize`. */
+const MESSAGE_LIMIT = 65_536;
+
+/** The longest string argument whose encoded message (`encode(s)`) still fits in `limit`. */
+function stringAtLimit(encode: (s: string) => string | Uint8Array, limit: number): string {
+  let n = limit;
+  while (wireSize(encode("x".repeat(n))) > limit) n -= 1;
+  return "x".repeat(n);
 }
 
 /** Registers every case against the stack `start` makes. */
@@ -91,6 +103,38 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         // 64 KiB default limit on incoming messages).
         const big = "x".repeat(40_000);
         expect(await counter.echo(big)).toBe(big);
+      });
+
+      it("fails just the call whose message is over the 64 KiB limit, naming the limit and the size, and keeps the socket", async () => {
+        const counter = client.counter.getOrCreate(freshKey("big"));
+        const atLimitHttp = stringAtLimit((s) => encodeActionRequest([s], encoding), MESSAGE_LIMIT);
+        expect(await counter.echo(atLimitHttp)).toBe(atLimitHttp);
+        const over = `${atLimitHttp}x`;
+        const overSize = wireSize(encodeActionRequest([over], encoding));
+        const httpErr = await rejection(counter.echo(over));
+        expect(httpErr).toBeInstanceOf(ClientMessageTooLongError);
+        expect(httpErr).toMatchObject({ group: "client", code: "message_too_long", metadata: { limit: MESSAGE_LIMIT, size: overSize } });
+        expect((httpErr as Error).message).toContain(`${overSize} bytes`);
+        expect((httpErr as Error).message).toContain(`${MESSAGE_LIMIT} bytes`);
+        const queueErr = await rejection(counter.send("jobs", { n: 1, pad: over } as { n: number }));
+        expect(queueErr).toBeInstanceOf(ClientMessageTooLongError);
+
+        const conn = counter.connect();
+        let closes = 0;
+        conn.onClose(() => closes++);
+        await conn.ready;
+        const inFlight = conn.slow(300);
+        const atLimitConn = stringAtLimit((s) => encodeToServer({ tag: "ActionRequest", id: 2n, name: "echo", args: [s] }, encoding), MESSAGE_LIMIT);
+        const connErr = await rejection(conn.echo(`${atLimitConn}xx`));
+        expect(connErr).toBeInstanceOf(ClientMessageTooLongError);
+        expect(connErr).toMatchObject({ code: "message_too_long", metadata: { limit: MESSAGE_LIMIT } });
+        // The other call in flight and the socket are unaffected.
+        expect(await inFlight).toBe(300);
+        expect(await conn.echo(atLimitConn)).toBe(atLimitConn);
+        expect(await conn.increment(1)).toBe(1);
+        expect(conn.connStatus).toBe("connected");
+        expect(closes).toBe(0);
+        await conn.dispose();
       });
 
       it("addresses compound keys with separators and empty parts, and resolves them to one ID", async () => {

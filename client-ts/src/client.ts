@@ -55,10 +55,14 @@ export interface CreateOptions extends QueryOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Queue send, typed by the definition's queues. */
+/**
+ * Queue send, typed by the definition's queues: with `wait: true` the completion, otherwise
+ * `undefined` once the actor accepted the message (rivetkit's shape).
+ */
 export interface ActorQueueSend<D> {
   <K extends QueueName<D>>(name: K, body: QueueMessage<D, K>, options: QueueSendOptions & { wait: true }): Promise<QueueSendResult<QueueCompletion<D, K>>>;
-  <K extends QueueName<D>>(name: K, body: QueueMessage<D, K>, options?: QueueSendOptions): Promise<QueueSendResult<QueueCompletion<D, K>>>;
+  <K extends QueueName<D>>(name: K, body: QueueMessage<D, K>, options?: QueueSendOptions & { wait?: false }): Promise<void>;
+  <K extends QueueName<D>>(name: K, body: QueueMessage<D, K>, options?: QueueSendOptions): Promise<QueueSendResult<QueueCompletion<D, K>> | undefined>;
 }
 
 /** Event subscription, typed by the definition's events. */

@@ -154,8 +154,11 @@ export class ActorConnRaw {
     });
   }
 
-  /** Sends a queue message over HTTP, like `handle.send`. */
-  async send(name: string, body: unknown, options: QueueSendOptions = {}): Promise<QueueSendResult> {
+  /** Sends a queue message over HTTP, like `handle.send` (`undefined` unless `wait: true`). */
+  send(name: string, body: unknown, options: QueueSendOptions & { readonly wait: true }): Promise<QueueSendResult>;
+  send(name: string, body: unknown, options?: QueueSendOptions & { readonly wait?: false }): Promise<void>;
+  send(name: string, body: unknown, options?: QueueSendOptions): Promise<QueueSendResult | undefined>;
+  async send(name: string, body: unknown, options: QueueSendOptions = {}): Promise<QueueSendResult | void> {
     return await this.ctx.handleFor(this.resolver, this.params, this.getParams).send(name, body, options);
   }
 

@@ -103,10 +103,15 @@ export class ActorHandleRaw {
 
   /**
    * Sends a message to one of the actor's queues. With `wait: true` the answer carries the
-   * actor's completion (`{status: "completed", response}`) or `{status: "timedOut"}`.
+   * actor's completion (`{status: "completed", response}`) or `{status: "timedOut"}`;
+   * without it the promise resolves to `undefined` once the actor has accepted the message,
+   * as rivetkit's does.
    */
-  send(name: string, body: unknown, options: QueueSendOptions = {}): Promise<QueueSendResult> {
-    const run = async (): Promise<QueueSendResult> => {
+  send(name: string, body: unknown, options: QueueSendOptions & { readonly wait: true }): Promise<QueueSendResult>;
+  send(name: string, body: unknown, options?: QueueSendOptions & { readonly wait?: false }): Promise<void>;
+  send(name: string, body: unknown, options?: QueueSendOptions): Promise<QueueSendResult | undefined>;
+  send(name: string, body: unknown, options: QueueSendOptions = {}): Promise<QueueSendResult | void> {
+    const run = async (): Promise<QueueSendResult | undefined> => {
       this.ctx.assertOpen();
       await this.ctx.lookupMetadata();
       const encoding = this.ctx.config.encoding;
@@ -123,7 +128,8 @@ export class ActorHandleRaw {
         const response = await fetchOrThrow(url, { method: "POST", headers, body: payload as BodyInit }, options.signal);
         const bytes = await readBody(response, options.signal);
         if (!response.ok) throw errorFromResponse(response, bytes, encoding);
-        return decodeQueueSendResponse(bytes, encoding);
+        const result = decodeQueueSendResponse(bytes, encoding);
+        return options.wait === true ? result : undefined;
       });
     };
     const result = this.queueChain.then(run, run);

@@ -200,8 +200,10 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         const counter = client.counter.getOrCreate(freshKey("queue"));
         const result = await counter.send("jobs", { n: 21 }, { wait: true, timeout: 10_000 });
         expect(result).toEqual({ status: "completed", response: { doubled: 42 } });
-        const fireAndForget = await counter.send("jobs", { n: 1 });
-        expect(fireAndForget.status).toBe("completed");
+        // Without `wait` the send resolves to nothing once accepted, as rivetkit's does.
+        const fireAndForget: unknown = await counter.send("jobs", { n: 1 });
+        expect(fireAndForget).toBeUndefined();
+        expect(await counter.send("jobs", { n: 2 }, { wait: false })).toBeUndefined();
       });
 
       it("reaches onRequest with raw fetch, streaming the request body", async () => {

@@ -41,8 +41,15 @@ describe("inference from our runner's registry", () => {
     expectTypeOf<Parameters<OnNewCount>>().toEqualTypeOf<[number]>();
     type OnPair = Parameters<typeof conn.on<"pair">>[1];
     expectTypeOf<Parameters<OnPair>>().toEqualTypeOf<[string, number]>();
-    type SendResult = Awaited<ReturnType<typeof conn.send<"jobs">>>;
-    expectTypeOf<NonNullable<SendResult["response"]>>().toEqualTypeOf<{ doubled: number }>();
+    // Type-checked, never run (`conn` is no real connection).
+    const sends = () => {
+      const waited = conn.send("jobs", { n: 1 }, { wait: true });
+      expectTypeOf<NonNullable<Awaited<typeof waited>["response"]>>().toEqualTypeOf<{ doubled: number }>();
+      // Without `wait`, rivetkit's shape: nothing.
+      expectTypeOf(conn.send("jobs", { n: 1 })).toEqualTypeOf<Promise<void>>();
+      expectTypeOf(conn.send("jobs", { n: 1 }, { wait: false })).toEqualTypeOf<Promise<void>>();
+    };
+    void sends;
   });
 });
 
@@ -58,8 +65,12 @@ describe("inference from rivetkit's registry", () => {
     const conn = {} as Conn;
     type OnNewCount = Parameters<typeof conn.on<"newCount">>[1];
     expectTypeOf<Parameters<OnNewCount>>().toEqualTypeOf<[number]>();
-    type SendResult = Awaited<ReturnType<typeof conn.send<"jobs">>>;
-    expectTypeOf<NonNullable<SendResult["response"]>>().toEqualTypeOf<{ doubled: number }>();
+    const sends = () => {
+      const waited = conn.send("jobs", { n: 1 }, { wait: true });
+      expectTypeOf<NonNullable<Awaited<typeof waited>["response"]>>().toEqualTypeOf<{ doubled: number }>();
+      expectTypeOf(conn.send("jobs", { n: 1 })).toEqualTypeOf<Promise<void>>();
+    };
+    void sends;
   });
 
   it("hands out an action function for any name on an untyped client, and no `then`", async () => {

@@ -18,6 +18,8 @@ export interface ContextHost {
   readonly userKv: ActorKv;
   readonly schedule: ActorSchedule;
   readonly queue: unknown;
+  /** `c.queue` bound to one context (an action call), so that its receives are its own. */
+  queueFor(consumer: object): unknown;
   readonly conns: ReadonlyMap<string, unknown>;
   readonly vars: unknown;
   getState(): unknown;
@@ -34,6 +36,9 @@ export interface ContextHost {
 
 /** `c`: the context of actions and hooks. */
 export class ActorContextImpl {
+  /** This context's view of the queue, made on first use. */
+  private queueView: ActorQueue | undefined;
+
   constructor(
     private readonly host: ContextHost,
     /** The connection this call runs for, if any. */
@@ -79,7 +84,7 @@ export class ActorContextImpl {
   }
 
   get queue(): ActorQueue {
-    return this.host.queue as ActorQueue;
+    return (this.queueView ??= this.host.queueFor(this) as ActorQueue);
   }
 
   get conns(): Map<string, Conn> {

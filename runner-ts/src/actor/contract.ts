@@ -98,6 +98,10 @@ export interface ActorSurfaces {
   broadcast(name: string, args: readonly unknown[]): void;
   /** `c.queue`: the actor's durable queue (receive side and `send` from inside the actor). */
   readonly queue: unknown;
+  /** `c.queue` for one consumer (an action call's context): its completable messages are its own. */
+  queueFor?(consumer: object): unknown;
+  /** A consumer ended: completable messages it did not complete are delivered again. */
+  consumerEnded?(consumer: object): void;
   /** Whether the queue holds messages a `run` loop could take (it may then not sleep). */
   hasQueuedWork(): boolean;
   /**

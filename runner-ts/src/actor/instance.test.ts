@@ -3,8 +3,9 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { MemoryRunner } from "../testing/memory-runner.js";
 import { decodeValue, encodeValue } from "./cbor.js";
-import type { ActorSurfaces, AnyActorConfig } from "./contract.js";
-import { actor } from "./definition.js";
+import type { ActorSurfaces, AnyActorConfig, CreateSurfaces } from "./contract.js";
+import { createSurfaces } from "./surfaces.js";
+import { actor, queue } from "./definition.js";
 import { ActorInstance } from "./instance.js";
 import { KEY_ACTOR } from "./keys.js";
 import { resolveOptions } from "./options.js";
@@ -25,9 +26,9 @@ const quietSurfaces = (): ActorSurfaces => ({
   isQueueWaiting: () => false,
 });
 
-function instance(definition: { config: unknown }, runner = new MemoryRunner(), generation = 0, input: Uint8Array | null = null) {
+function instance(definition: { config: unknown }, runner = new MemoryRunner(), generation = 0, input: Uint8Array | null = null, surfaces: CreateSurfaces = quietSurfaces) {
   const config = definition.config as AnyActorConfig;
-  const type = { name: "t", config, options: resolveOptions(config.options), log: pino({ level: "silent" }), createSurfaces: quietSurfaces };
+  const type = { name: "t", config, options: resolveOptions(config.options), log: pino({ level: "silent" }), createSurfaces: surfaces };
   const info = { actorId: "a1", generation, name: "t", key: "k/1", createTs: 0, input, hibernatingRequests: [] };
   return { inst: new ActorInstance(type, runner, info), runner };
 }
@@ -174,6 +175,51 @@ describe("ActorInstance", () => {
     await inst.start([]);
     await expect(inst.invokeAction("read", [])).rejects.toMatchObject({ group: "actor", code: "state_not_enabled" });
     await expect(inst.invokeAction("write", [])).rejects.toMatchObject({ group: "actor", code: "state_not_enabled" });
+  });
+
+  it("c.destroy() rejects at once a queue receive an action waits in, with actor.aborted", async () => {
+    const def = actor({
+      state: {},
+      queues: { jobs: queue<number>() },
+      actions: {
+        wait: (c) => c.queue.next({ names: ["jobs"], timeout: 600_000 }),
+        destroy: (c) => c.destroy(),
+      },
+    });
+    const { inst, runner } = instance(def, new MemoryRunner(), 0, null, createSurfaces);
+    await inst.start([]);
+    const waiting = inst.invokeAction("wait", []);
+    await new Promise((resolve) => setImmediate(resolve));
+    await inst.invokeAction("destroy", []);
+    await expect(waiting).rejects.toMatchObject({ group: "actor", code: "aborted" });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runner.destroys).toEqual(["a1"]);
+  });
+
+  it("delivers again a completable message an action returned without completing", async () => {
+    const def = actor({
+      state: {},
+      queues: { jobs: queue<number>() },
+      actions: {
+        send: (c, n: number) => c.queue.send("jobs", n).then(() => undefined),
+        take: async (c) => {
+          const m = await c.queue.tryNext({ completable: true });
+          return m === undefined ? null : { body: m.body, deliveries: (m as { deliveries?: number }).deliveries };
+        },
+        finish: async (c) => {
+          const m = await c.queue.tryNext({ completable: true });
+          await m?.complete?.();
+          return m?.body ?? null;
+        },
+      },
+    });
+    const { inst } = instance(def, new MemoryRunner(), 0, null, createSurfaces);
+    await inst.start([]);
+    await inst.invokeAction("send", [7]);
+    expect(await inst.invokeAction("take", [])).toEqual({ body: 7, deliveries: 1 });
+    expect(await inst.invokeAction("take", [])).toEqual({ body: 7, deliveries: 2 });
+    expect(await inst.invokeAction("finish", [])).toBe(7);
+    expect(await inst.invokeAction("take", [])).toBeNull();
   });
 
   it("maps unknown actions, user errors and other throws to their wire errors", async () => {

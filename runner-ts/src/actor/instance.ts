@@ -234,6 +234,11 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     return this.surfaces.queue;
   }
 
+  queueFor(consumer: object): unknown {
+    const surfaces = this.surfaces;
+    return surfaces.queueFor ? surfaces.queueFor(consumer) : surfaces.queue;
+  }
+
   get conns(): ReadonlyMap<string, unknown> {
     return this.surfaces.conns;
   }
@@ -448,8 +453,9 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
 
     this.idle.begin();
     this.actionsInFlight++;
+    // Each call gets its own context: it is the queue consumer whose open messages end with it.
+    const ctx = new ActorContextImpl(this, extra?.conn as Conn | undefined, extra?.request);
     try {
-      const ctx = this.context(extra);
       const timeout = this.type.options.actionTimeout;
       let output: unknown = fn(ctx, ...args);
       if (isPromiseLike(output)) output = await withTimeout(output, timeout, () => actionTimedOut(name, timeout));
@@ -463,6 +469,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     } catch (error) {
       throw this.normalize(error, `action ${name}`);
     } finally {
+      this.surfacesValue?.consumerEnded?.(ctx);
       this.actionsInFlight--;
       this.workEnded();
     }
@@ -519,6 +526,9 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   requestDestroy(): void {
     if (this.destroyRequested || this.phase === "stopped") return;
     this.destroyRequested = true;
+    // The actor is going away: waits inside it (a queue receive, user code watching the signal)
+    // end now, as in rivetkit, rather than holding the action (and so the destroy) until their timeout.
+    (this.abortController ??= new AbortController()).abort();
     this.sendIntent("destroy");
   }
 

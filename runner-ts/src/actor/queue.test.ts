@@ -68,6 +68,19 @@ describe("DurableQueue", () => {
     expect((await q.tryNext())?.body).toBe(2);
   });
 
+  it("delivers again a completable message its consumer released without completing it", async () => {
+    const { q } = await queueOn();
+    await q.send("a", 1);
+    const action = {};
+    const m = await q.tryNext({ completable: true }, action);
+    expect(m?.deliveries).toBe(1);
+    // Another consumer is not blocked by it, and does not get it while it is open.
+    expect(await q.tryNext({ completable: true }, {})).toBeUndefined();
+    q.release(action);
+    const again = await q.tryNext({ completable: true }, {});
+    expect(again).toMatchObject({ id: m?.id, body: 1, deliveries: 2 });
+  });
+
   it("answers a send-and-wait with the completion response, or timedOut", async () => {
     const { q } = await queueOn();
     const waiting = q.enqueueAndWait("jobs", { n: 5 }, { timeout: 10_000 });
@@ -90,13 +103,15 @@ describe("DurableQueue", () => {
     expect(q.hasQueuedWork()).toBe(true);
   });
 
-  it("returns nothing on timeout, on a signal, and when the actor aborts", async () => {
+  it("returns nothing on timeout, rejects with actor.aborted on a signal (even one aborted before), and ends iter when the actor aborts", async () => {
     const { q, host } = await queueOn();
     await expect(q.next({ timeout: 10 })).resolves.toBeUndefined();
     const ac = new AbortController();
     const bySignal = q.nextBatch({ signal: ac.signal });
     ac.abort();
-    await expect(bySignal).resolves.toEqual([]);
+    await expect(bySignal).rejects.toMatchObject({ group: "actor", code: "aborted" });
+    await expect(q.next({ signal: ac.signal })).rejects.toMatchObject({ group: "actor", code: "aborted" });
+    await expect(q.next({ signal: ac.signal, timeout: 0 })).rejects.toMatchObject({ group: "actor", code: "aborted" });
     const iterated: unknown[] = [];
     const loop = (async () => {
       for await (const m of q.iter()) iterated.push(m.body);

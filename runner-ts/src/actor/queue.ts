@@ -9,8 +9,14 @@
  *   `tryNext`, `tryNextBatch`, or the `iter` iterator advancing) or the iterator being closed.
  * A message that is not done when the actor stops (a crash, a kill, or a sleep while its handler
  * still runs) is delivered again on the next start, with its `deliveries` counter one higher.
- * Like rivetkit, the queue has one consumer at a time: a receive while a completable message is
- * still open fails with `queue.previous_message_not_completed`.
+ * Like rivetkit, a consumer has one completable message open at a time: its receive while one is
+ * open fails with `queue.previous_message_not_completed`. A consumer is a context (`c`): each
+ * action call is its own, and a completable message an action received and did not complete is
+ * released when the action returns, to be delivered again (as rivetkit does).
+ *
+ * A blocking receive (`next`, `nextBatch`) rejects with `actor.aborted` when its `signal` is
+ * aborted (already, or while waiting) or the actor shuts down (`c.destroy()`, sleep); `iter`
+ * then ends. A timeout resolves with nothing.
  */
 import { randomUUID } from "node:crypto";
 import { decodeValue as decodeCbor, encodeValue as encodeCbor } from "./cbor.js";
@@ -26,6 +32,7 @@ import {
   queueMessageKey,
   type StoredQueueMessage,
 } from "./queue-store.js";
+import { ActorError } from "./errors.js";
 import { actorAborted, queueAlreadyCompleted, queueFull, queueMessageTooLarge, queuePreviousNotCompleted } from "./wire-errors.js";
 
 /** rivetkit's defaults. */
@@ -77,8 +84,8 @@ export class DurableQueue {
   private readonly inFlight = new Set<bigint>();
   /** Non-completable messages handed out; done at the next receive. */
   private pendingAck: bigint[] = [];
-  /** Completable messages handed out and not yet completed. */
-  private readonly openCompletable = new Set<bigint>();
+  /** Completable messages handed out and not yet completed, with the consumer that took each. */
+  private readonly openCompletable = new Map<bigint, object>();
   private readonly receivers = new Set<Receiver>();
   private readonly waiters = new Map<string, CompletionWaiter>();
   private readonly maxSize: number;
@@ -224,32 +231,39 @@ export class DurableQueue {
   // -------------------------------------------------------------------------------------------
 
   /** `next`: waits for one message; undefined on timeout or abort. */
-  async next(options: QueueReceiveOptions = {}): Promise<ReceivedQueueMessage | undefined> {
-    const [message] = await this.receive({ ...options, count: 1 }, true);
+  async next(options: QueueReceiveOptions = {}, owner: object = DEFAULT_OWNER): Promise<ReceivedQueueMessage | undefined> {
+    const [message] = await this.receive({ ...options, count: 1 }, true, owner);
     return message;
   }
 
   /** `nextBatch`: waits for at least one message and takes up to `count`; empty on timeout or abort. */
-  nextBatch(options: QueueReceiveOptions = {}): Promise<ReceivedQueueMessage[]> {
-    return this.receive(options, true);
+  nextBatch(options: QueueReceiveOptions = {}, owner: object = DEFAULT_OWNER): Promise<ReceivedQueueMessage[]> {
+    return this.receive(options, true, owner);
   }
 
   /** `tryNext`: takes one stored message without waiting. */
-  async tryNext(options: QueueReceiveOptions = {}): Promise<ReceivedQueueMessage | undefined> {
-    const [message] = await this.receive({ ...options, count: 1 }, false);
+  async tryNext(options: QueueReceiveOptions = {}, owner: object = DEFAULT_OWNER): Promise<ReceivedQueueMessage | undefined> {
+    const [message] = await this.receive({ ...options, count: 1 }, false, owner);
     return message;
   }
 
   /** `tryNextBatch`: takes up to `count` stored messages without waiting. */
-  tryNextBatch(options: QueueReceiveOptions = {}): Promise<ReceivedQueueMessage[]> {
-    return this.receive(options, false);
+  tryNextBatch(options: QueueReceiveOptions = {}, owner: object = DEFAULT_OWNER): Promise<ReceivedQueueMessage[]> {
+    return this.receive(options, false, owner);
   }
 
   /** `iter`: yields messages until the actor shuts down or `signal` aborts. */
-  async *iter(options: Omit<QueueReceiveOptions, "timeout" | "count"> = {}): AsyncGenerator<ReceivedQueueMessage, void, undefined> {
+  async *iter(options: Omit<QueueReceiveOptions, "timeout" | "count"> = {}, owner: object = DEFAULT_OWNER): AsyncGenerator<ReceivedQueueMessage, void, undefined> {
     try {
       for (;;) {
-        const [message] = await this.receive({ ...options, count: 1 }, true);
+        let message: ReceivedQueueMessage | undefined;
+        try {
+          [message] = await this.receive({ ...options, count: 1 }, true, owner);
+        } catch (error) {
+          // Shutting down (or the caller's signal) ends the loop, as in rivetkit.
+          if (error instanceof ActorError && error.group === "actor" && error.code === "aborted") return;
+          throw error;
+        }
         if (!message) return;
         yield message;
       }
@@ -259,8 +273,9 @@ export class DurableQueue {
     }
   }
 
-  private async receive(options: QueueReceiveOptions, wait: boolean): Promise<ReceivedQueueMessage[]> {
-    if (this.openCompletable.size > 0) throw queuePreviousNotCompleted();
+  private async receive(options: QueueReceiveOptions, wait: boolean, owner: object): Promise<ReceivedQueueMessage[]> {
+    for (const holder of this.openCompletable.values()) if (holder === owner) throw queuePreviousNotCompleted();
+    if (wait && options.signal?.aborted) throw actorAborted();
     const count = Math.max(1, Math.floor(options.count ?? 1));
     const names = options.names && options.names.length > 0 ? new Set(options.names) : undefined;
     const completable = options.completable === true;
@@ -269,8 +284,10 @@ export class DurableQueue {
     let acked = this.takePendingAck();
     for (;;) {
       const picked = this.pick(names, count);
-      if (picked.length > 0 || !wait || this.stopping(options.signal) || (deadline !== undefined && Date.now() >= deadline)) {
-        await this.deliver(picked, acked, completable);
+      const aborted = wait && picked.length === 0 && this.stopping(options.signal);
+      if (picked.length > 0 || !wait || aborted || (deadline !== undefined && Date.now() >= deadline)) {
+        await this.deliver(picked, acked, completable, owner);
+        if (aborted) throw actorAborted();
         return picked.map((m) => this.view(m, completable));
       }
       if (acked.length > 0) {
@@ -293,11 +310,11 @@ export class DurableQueue {
   }
 
   /** Marks messages as handed out and makes their delivery count durable, together with finished ones' removal. */
-  private async deliver(picked: StoredQueueMessage[], acked: StoredQueueMessage[], completable: boolean): Promise<void> {
+  private async deliver(picked: StoredQueueMessage[], acked: StoredQueueMessage[], completable: boolean, owner: object): Promise<void> {
     for (const m of picked) {
       this.inFlight.add(m.id);
       m.deliveries++;
-      if (completable) this.openCompletable.add(m.id);
+      if (completable) this.openCompletable.set(m.id, owner);
       else this.pendingAck.push(m.id);
     }
     if (picked.length === 0 && acked.length === 0) return;
@@ -388,13 +405,31 @@ export class DurableQueue {
     });
   }
 
+  /**
+   * A consumer ended (an action returned): the completable messages it received and did not
+   * complete become available again and are delivered to the next receive, as in rivetkit.
+   */
+  release(owner: object): void {
+    let released = false;
+    for (const [id, holder] of this.openCompletable) {
+      if (holder !== owner) continue;
+      this.openCompletable.delete(id);
+      this.inFlight.delete(id);
+      released = true;
+    }
+    if (released) {
+      this.wakeAll();
+      this.host.activityChanged();
+    }
+  }
+
   private wakeAll(): void {
     for (const r of [...this.receivers]) r.wake();
   }
 
   /**
-   * Called when the actor stops: waiting receivers return empty, client send-and-wait callers
-   * get `actor.aborted`. Open messages stay stored and are delivered again on the next start.
+   * Called when the actor stops: waiting receivers and client send-and-wait callers get
+   * `actor.aborted`. Open messages stay stored and are delivered again on the next start.
    */
   stop(): void {
     this.stopped = true;
@@ -402,6 +437,22 @@ export class DurableQueue {
     for (const waiter of this.waiters.values()) waiter.reject(actorAborted());
     this.waiters.clear();
   }
+}
+
+/** The consumer of receives made without one (direct use of the queue, as in unit tests). */
+const DEFAULT_OWNER: object = Object.freeze({});
+
+/** `c.queue` for one consumer: the queue's public methods, bound to it, without the internals. */
+export function queueFacade(queue: DurableQueue, owner: object) {
+  return {
+    send: queue.send.bind(queue),
+    enqueueAndWait: queue.enqueueAndWait.bind(queue),
+    next: (options?: QueueReceiveOptions) => queue.next(options, owner),
+    nextBatch: (options?: QueueReceiveOptions) => queue.nextBatch(options, owner),
+    tryNext: (options?: QueueReceiveOptions) => queue.tryNext(options, owner),
+    tryNextBatch: (options?: QueueReceiveOptions) => queue.tryNextBatch(options, owner),
+    iter: (options?: Omit<QueueReceiveOptions, "timeout" | "count">) => queue.iter(options, owner),
+  };
 }
 
 function positiveOption(value: unknown, fallback: number): number {

@@ -8,7 +8,7 @@ import { acceptConnectSocket } from "./connection-socket.js";
 import { CONN_INTERNALS } from "./connection.js";
 import { Connections } from "./connections.js";
 import type { ActorSurfaces, CreateSurfaces, SurfaceHost } from "./contract.js";
-import { DurableQueue } from "./queue.js";
+import { DurableQueue, queueFacade } from "./queue.js";
 import { acceptRawSocket } from "./raw-websocket.js";
 import { routeRequest } from "./routes.js";
 import {
@@ -44,7 +44,15 @@ class Surfaces implements ActorSurfaces {
   }
 
   get queue(): unknown {
-    return (this.queueApi ??= queueFacade(this.rt.queue));
+    return (this.queueApi ??= queueFacade(this.rt.queue, this));
+  }
+
+  queueFor(consumer: object): unknown {
+    return queueFacade(this.rt.queue, consumer);
+  }
+
+  consumerEnded(consumer: object): void {
+    this.rt.queue.release(consumer);
   }
 
   async load(hibernating: readonly HibernatingRequest[]): Promise<void> {
@@ -145,15 +153,3 @@ class Surfaces implements ActorSurfaces {
   }
 }
 
-/** `c.queue`: the queue's public methods, bound, without its internals. */
-function queueFacade(queue: DurableQueue) {
-  return {
-    send: queue.send.bind(queue),
-    enqueueAndWait: queue.enqueueAndWait.bind(queue),
-    next: queue.next.bind(queue),
-    nextBatch: queue.nextBatch.bind(queue),
-    tryNext: queue.tryNext.bind(queue),
-    tryNextBatch: queue.tryNextBatch.bind(queue),
-    iter: queue.iter.bind(queue),
-  };
-}

@@ -18,6 +18,22 @@ export const counter = actor({
   },
 });
 
-export const registry = setup({ use: { counter } });
+/**
+ * A ledger of applied operations, for the fault tests' history checker: each `apply(opId)`
+ * records its ID once in the actor's durable state and answers how many it holds, so a lost
+ * acknowledged operation (missing) and one applied twice (listed twice) can both be seen.
+ */
+export const ledger = actor({
+  state: { ops: [] as string[] },
+  actions: {
+    apply: (c, opId: string) => {
+      c.state.ops.push(opId);
+      return c.state.ops.length;
+    },
+    ops: (c) => c.state.ops,
+  },
+});
+
+export const registry = setup({ use: { counter, ledger } });
 
 if (process.env.RIVET_ENDPOINT !== undefined) registry.start();

@@ -5,19 +5,16 @@ import type { registry } from "./counter-runner.js";
 
 /** The engine under fuzz, a runner hosting the counter, and the checks every fuzz run ends with. */
 export class FuzzStack {
-  private constructor(
-    readonly engine: EngineProcess,
-    private readonly runner: ChildProcess,
-  ) {}
+  private runner: ChildProcess;
 
-  static async start(): Promise<FuzzStack> {
-    const engine = await EngineProcess.start();
-    const runner = spawnTracked(process.execPath, ["--import", "tsx", "--conditions=source", "fuzz/src/counter-runner.ts"], {
-      cwd: repoRoot,
-      stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, RIVET_ENDPOINT: engine.base, RIVET_RUNNER: "default", ACTORWIRE_RUNNER_LOG_LEVEL: "error" },
-    });
-    const stack = new FuzzStack(engine, runner);
+  private constructor(readonly engine: EngineProcess) {
+    this.runner = this.spawnRunner();
+  }
+
+  /** Starts the engine (a short runner-lost threshold makes a killed runner's actors move in seconds) and the runner. */
+  static async start(options: { runnerLostThresholdMs?: number } = {}): Promise<FuzzStack> {
+    const engine = await EngineProcess.start(options.runnerLostThresholdMs !== undefined ? { runnerLostThresholdMs: options.runnerLostThresholdMs } : {});
+    const stack = new FuzzStack(engine);
     // The first call creates the canary actor, which proves the runner is connected.
     const deadline = Date.now() + 60_000;
     for (;;) {
@@ -30,6 +27,28 @@ export class FuzzStack {
       }
     }
     return stack;
+  }
+
+  private spawnRunner(): ChildProcess {
+    return spawnTracked(process.execPath, ["--import", "tsx", "--conditions=source", "fuzz/src/counter-runner.ts"], {
+      cwd: repoRoot,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, RIVET_ENDPOINT: this.engine.base, RIVET_RUNNER: "default", ACTORWIRE_RUNNER_LOG_LEVEL: "error" },
+    });
+  }
+
+  /** SIGKILLs the runner process and waits until it is gone. */
+  async killRunner(): Promise<void> {
+    const runner = this.runner;
+    if (runner.exitCode !== null || runner.signalCode !== null) return;
+    const exited = new Promise((r) => runner.once("exit", r));
+    runner.kill("SIGKILL");
+    await exited;
+  }
+
+  /** Starts a new runner process (a new runner ID: the engine moves the actors to it). */
+  startRunner(): void {
+    this.runner = this.spawnRunner();
   }
 
   client(): ReturnType<typeof createClient<typeof registry>> {

@@ -210,7 +210,7 @@ export class ActorConnRaw {
     return () => this.#openHandlers.delete(callback);
   }
 
-  /** Every time an open connection closes. */
+  /** Every time an open connection closes: lost (before a reconnect) or disposed. */
   onClose(callback: () => void): () => void {
     this.#closeHandlers.add(callback);
     return () => this.#closeHandlers.delete(callback);
@@ -373,7 +373,6 @@ export class ActorConnRaw {
     }
     if (this.#disposed) return;
     this.#setStatus("disconnected");
-    for (const handler of [...this.#closeHandlers]) safeCall(handler);
     this.#scheduleReconnect();
   }
 
@@ -464,9 +463,15 @@ export class ActorConnRaw {
   }
 
   #setStatus(status: ActorConnStatus): void {
-    if (this.#status === status) return;
+    const previous = this.#status;
+    if (previous === status) return;
     this.#status = status;
     for (const handler of [...this.#statusHandlers]) safeCall(() => handler(status));
+    // An open connection closing, whether lost or disposed, is what `onClose` reports (as in
+    // rivetkit); an attempt that never opened is not.
+    if (previous === "connected" && (status === "disconnected" || status === "idle")) {
+      for (const handler of [...this.#closeHandlers]) safeCall(handler);
+    }
   }
 
   #emitError(error: Error): void {

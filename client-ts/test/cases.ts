@@ -247,6 +247,8 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         conn.onStatusChange((s) => statuses.push(s));
         let opens = 0;
         conn.onOpen(() => opens++);
+        let closes = 0;
+        conn.onClose(() => closes++);
         await conn.ready;
         expect(conn.connStatus).toBe("connected");
         expect(opens).toBe(1);
@@ -278,9 +280,14 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         await until(() => pings.length === 1, "the pinged event");
         expect(counts).not.toContain(113);
 
+        expect(closes).toBe(0);
         await conn.dispose();
         expect(conn.connStatus).toBe("idle");
         expect(statuses).toEqual(["connected", "idle"]);
+        // Disposing an open connection closes it: onClose runs once, as in rivetkit.
+        expect(closes).toBe(1);
+        await conn.dispose();
+        expect(closes).toBe(1);
         const afterDispose = await rejection(conn.increment(1));
         expect(afterDispose).toBeInstanceOf(ActorConnDisposedError);
       });
@@ -367,10 +374,14 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
       const client = createClient<typeof registry>({ endpoint: stack.endpoint });
       const a = client.counter.getOrCreate(freshKey("d1")).connect();
       const b = client.counter.getOrCreate(freshKey("d2")).connect();
+      let closes = 0;
+      a.onClose(() => closes++);
+      b.onClose(() => closes++);
       await Promise.all([a.ready, b.ready]);
       await client.dispose();
       expect(a.connStatus).toBe("idle");
       expect(b.connStatus).toBe("idle");
+      expect(closes).toBe(2);
       expect(() => client.counter.getOrCreate(["x"])).toThrow(/disposed/);
     });
   });

@@ -17,6 +17,10 @@ export class LifecycleActorRouter implements ActorRouter {
     return this.lifecycle.waitReady(actorId, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
+  currentRunner(actorId: string): string | undefined {
+    return this.lifecycle.runnerOf(actorId);
+  }
+
   async resolveQuery(query: ActorQuery): Promise<string> {
     const ns = this.catalog.requireNamespace(query.namespace);
     if (query.key === null) {

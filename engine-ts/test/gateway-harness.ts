@@ -98,6 +98,10 @@ export class TestRouter implements ActorRouter {
     });
   }
 
+  currentRunner(actorId: string): string | undefined {
+    return this.placements.get(actorId)?.runnerId;
+  }
+
   resolveQuery(query: ActorQuery): Promise<string> {
     this.queries.push(query);
     const actorId = this.keys.get(JSON.stringify([query.namespace, query.name, query.key]));
@@ -189,10 +193,10 @@ export class ScriptedRunner {
     this.closed = new Promise((resolve) => this.ws.once("close", () => resolve()));
   }
 
-  static async connect(h: { port: number }, name = "scripted"): Promise<ScriptedRunner> {
+  static async connect(h: { port: number }, name = "scripted", namespace = "default"): Promise<ScriptedRunner> {
     const key = `key-${Math.random().toString(36).slice(2)}`;
     const r = new ScriptedRunner(
-      `ws://127.0.0.1:${h.port}/runners/connect?protocol_version=7&namespace=default&runner_key=${key}`,
+      `ws://127.0.0.1:${h.port}/runners/connect?protocol_version=7&namespace=${encodeURIComponent(namespace)}&runner_key=${key}`,
     );
     await new Promise<void>((resolve, reject) => {
       r.ws.once("open", () => resolve());

@@ -248,6 +248,7 @@ export class Gateway {
         ws,
         actorId,
         placement,
+        namespaceId: this.runners.connection(placement.runnerId)?.namespace.id,
         path: target.path,
         headers: tunnelRequestHeaders(req.headers, rayId),
         log,
@@ -348,14 +349,30 @@ export class Gateway {
       this.log.debug({ requestId: key, tag: messageKind.tag }, "tunnel message for a request no longer in flight");
       return;
     }
-    if (entry.placement.runnerId !== connection.runnerId && !entry.acceptsAnyRunner()) {
+    const refused = this.refusal(entry, connection);
+    if (refused !== undefined) {
       this.log.warn(
-        { requestId: key, runnerId: connection.runnerId, expected: entry.placement.runnerId },
-        "tunnel message from a runner the request was not sent to",
+        { requestId: key, runnerId: connection.runnerId, namespaceId: connection.namespace.id, expected: entry.placement.runnerId, why: refused },
+        "tunnel message refused: the runner does not host the request",
       );
       return;
     }
     entry.onTunnelMessage(messageKind, connection);
+  }
+
+  /**
+   * Why `connection` may not write to `entry`, or undefined when it may. Request IDs are only
+   * 4 bytes and the gateway ID is visible to every runner that hosts an actor, so knowing
+   * them proves nothing: a runner may write only to requests of its own namespace that it
+   * hosts now, that is the runner the request was sent to or, for a hibernating socket whose
+   * placement is stale, the runner hosting the actor's current generation.
+   */
+  private refusal(entry: TunnelEntry, connection: RunnerConnection): string | undefined {
+    if (entry.namespaceId !== undefined && entry.namespaceId !== connection.namespace.id) return "another namespace";
+    if (entry.hibernating === true) {
+      return this.router.currentRunner(entry.actorId) === connection.runnerId ? undefined : "not the actor's current runner";
+    }
+    return entry.placement.runnerId === connection.runnerId ? undefined : "not the runner the request was sent to";
   }
 
   private onRunnerDisconnected(connection: RunnerConnection): void {

@@ -184,10 +184,6 @@ class HttpExchange implements TunnelEntry {
     return this.settled;
   }
 
-  acceptsAnyRunner(): boolean {
-    return false;
-  }
-
   onTunnelMessage(kind: runner.v7.ToServerTunnelMessageKind): void {
     const limit = this.host.config.maxResponsePayloadBytes;
     if (payloadSize(kind) > limit) {

@@ -47,6 +47,12 @@ export interface ActorRouter {
    * (`actor.not_found` 404, `actor.ready_timeout`, ...).
    */
   waitReady(actorId: string, opts: WaitReadyOptions): Promise<ActorPlacement>;
+  /**
+   * The runner hosting the actor's current generation (starting, running or stopping there),
+   * or undefined when no generation holds a runner. Only that runner may write to the
+   * actor's hibernating WebSockets.
+   */
+  currentRunner(actorId: string): string | undefined;
   /** Resolves name + key addressing to an actor ID (get / getOrCreate) in a namespace. */
   resolveQuery(query: ActorQuery): Promise<string>;
   /** Subscribes to "actor stopped", so that non-hibernatable sockets close with 1000 actor.stopped. */

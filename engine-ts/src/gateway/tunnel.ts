@@ -18,8 +18,17 @@ export interface TunnelEntry {
   readonly actorId: string;
   /** The runner and actor generation the request was sent to; a resumed socket moves. */
   readonly placement: ActorPlacement;
-  /** Whether replies from another runner are accepted (a hibernating socket whose actor moved). */
-  acceptsAnyRunner(): boolean;
+  /**
+   * The namespace of the runner the request was first sent to, when known. A runner of
+   * another namespace may never write to the request, whatever IDs it presents.
+   */
+  readonly namespaceId?: string;
+  /**
+   * Whether the request waits for its actor to run again (a hibernating WebSocket). Its
+   * placement is then stale: only the runner hosting the actor's current generation may
+   * write to it.
+   */
+  readonly hibernating?: boolean;
   /** A `ToServerTunnelMessage` for this request. */
   onTunnelMessage(kind: runner.v7.ToServerTunnelMessageKind, connection: RunnerConnection): void;
   /** The actor generation this request was sent to stopped. */

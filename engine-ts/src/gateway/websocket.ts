@@ -33,6 +33,8 @@ export interface WebSocketContext {
   readonly ws: WebSocket;
   readonly actorId: string;
   readonly placement: ActorPlacement;
+  /** The namespace of the runner the socket is opened on; runners of others may not write to it. */
+  readonly namespaceId: string | undefined;
   /** The actor-relative path. */
   readonly path: string;
   /** The upgrade request's headers as the runner sees them (with `sec-websocket-protocol` and the ray ID). */
@@ -68,6 +70,7 @@ export class TunnelWebSocket implements TunnelEntry {
   readonly requestId: ArrayBuffer;
   readonly key: string;
   readonly actorId: string;
+  readonly namespaceId: string | undefined;
   private current: ActorPlacement;
   private state: SocketState = "opening";
   private canHibernate = false;
@@ -91,6 +94,7 @@ export class TunnelWebSocket implements TunnelEntry {
     this.requestId = host.newRequestId();
     this.key = idHex(this.requestId);
     this.actorId = ctx.actorId;
+    this.namespaceId = ctx.namespaceId;
     this.current = ctx.placement;
     this.ws = ctx.ws;
     this.log = ctx.log.child({ requestId: this.key, actorId: ctx.actorId });
@@ -128,10 +132,6 @@ export class TunnelWebSocket implements TunnelEntry {
       this.log.warn("no WebSocket open from the runner in time");
       this.closeClient(1011, CLOSE_SERVICE_TIMEOUT, true);
     }, this.host.config.websocketOpenTimeoutMs);
-  }
-
-  acceptsAnyRunner(): boolean {
-    return this.state === "hibernating";
   }
 
   onTunnelMessage(kind: runner.v7.ToServerTunnelMessageKind): void {

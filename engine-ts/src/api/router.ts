@@ -60,6 +60,8 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
     } catch (thrown) {
       const error = EngineError.from(thrown);
       if (!(thrown instanceof EngineError)) console.error("api: unexpected error", thrown);
+      // A refused body may not have been read to its end; the connection cannot be reused.
+      if (error.status === 413) res.setHeader("connection", "close");
       send(res, error.status, error.toBody());
     }
     return true;

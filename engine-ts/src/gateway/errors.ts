@@ -17,14 +17,17 @@ export function missingHeader(header: string): EngineError {
   return new EngineError("guard", "missing_header", `Missing ${header} header.`, 400, { header });
 }
 
-/** The request body is over the limit; the body is not forwarded. */
-export function requestBodyTooLarge(limit: number): EngineError {
+/**
+ * The request body is over the limit; the body is not forwarded. `size` is the body's length
+ * (a lower bound when `exact` is false: the engine stopped reading it).
+ */
+export function requestBodyTooLarge(limit: number, size: number, exact = true): EngineError {
   return new EngineError(
     "guard",
     "request_body_too_large",
-    `The request body is larger than ${limit} bytes.`,
+    `The request body is ${exact ? "" : "at least "}${size} bytes, over the limit of ${limit} bytes.`,
     413,
-    { limit_bytes: limit },
+    { limit_bytes: limit, size_bytes: size, size_exact: exact },
   );
 }
 

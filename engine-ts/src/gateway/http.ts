@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { runner } from "@actorwire/protocol";
 import type { Logger } from "pino";
+import { readLimitedBody } from "../api/body.js";
 import { EngineError } from "../errors.js";
 import { corsHeaders } from "./cors.js";
 import {
@@ -98,37 +99,12 @@ export function writeError(
 }
 
 /**
- * Reads the whole request body. Resolves null for an empty body; rejects with a 413 error as
- * soon as the body (or its declared length) passes `limit`.
+ * Reads the whole request body. Resolves null for an empty body; a body over `limit` is read
+ * to its end (within a bound) and rejected with a 413 that names the limit and the size, so
+ * a client that is still sending receives it instead of a reset.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > limit) {
-      // Leave the body unread; the error response closes the connection.
-      req.resume();
-      reject(requestBodyTooLarge(limit));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const onData = (chunk: Buffer) => {
-      total += chunk.byteLength;
-      if (total > limit) {
-        req.off("data", onData);
-        chunks.length = 0;
-        // Drain what is still coming; the error response closes the connection after it.
-        req.resume();
-        reject(requestBodyTooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on("data", onData);
-    req.once("end", () => resolve(total === 0 ? null : Buffer.concat(chunks, total)));
-    req.once("error", reject);
-    req.once("aborted", () => reject(new Error("client aborted the request body")));
-  });
+  return readLimitedBody(req, limit, ({ size, exact }) => requestBodyTooLarge(limit, size, exact));
 }
 
 type ExchangeOutcome = "done" | "retry";

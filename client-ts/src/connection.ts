@@ -17,7 +17,7 @@ import type { ClientContext } from "./context.js";
 import {
   ActorConnDisposedError,
   ClientConnectionLostError,
-  ClientError,
+  ClientGetParamsError,
   ClientNetworkError,
   ClientQueueFullError,
   ClientTimeoutError,
@@ -262,7 +262,8 @@ export class ActorConnRaw {
     try {
       params = this.getParams === undefined ? this.params : await this.getParams();
     } catch (err) {
-      throw new GetParamsError(`getParams failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      const message = err instanceof Error ? err.message : String(err);
+      throw new ClientGetParamsError(`getParams() threw while opening the connection: ${message}`, { cause: err, metadata: { error: message } });
     }
     await this.ctx.lookupMetadata();
     const actorId = await this.resolver.resolve();
@@ -387,6 +388,10 @@ export class ActorConnRaw {
       this.#setStatus("idle");
       return;
     }
+    // Calls waiting for the connection fail with a `getParams` failure rather than wait out
+    // their queue timeout for a socket that cannot open until the params source recovers
+    // (rivetkit rejects them the same way); the attempts go on.
+    if (error instanceof ClientGetParamsError) this.#failAll(error);
     if (!(error instanceof ActorError)) this.#emitError(error);
     this.#setStatus("disconnected");
     this.#scheduleReconnect();
@@ -477,12 +482,6 @@ export class ActorConnRaw {
   #emitError(error: Error): void {
     for (const handler of [...this.#errorHandlers]) safeCall(() => handler(error));
   }
-}
-
-/** `getParams` threw; the attempt is retried (it may be a token service hiccup). */
-class GetParamsError extends ClientError {
-  readonly code = "get_params_failed";
-  override readonly name = "GetParamsError";
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   ActorError,
   ClientAbortedError,
   ClientConnectionLostError,
+  ClientGetParamsError,
   ClientMessageTooLongError,
   ClientNetworkError,
   ClientTimeoutError,
@@ -305,6 +306,30 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         expect(await conn.whoAmI()).toBe("caller-1");
         await conn.dispose();
         expect(calls).toBe(1);
+      });
+
+      it("fails calls waiting for the connection with client.get_params_failed when getParams throws, reports it to onError, and retries", async () => {
+        let calls = 0;
+        const handle = client.counter.getOrCreate(freshKey("badparams"), {
+          getParams: async () => {
+            calls += 1;
+            if (calls === 1) throw new Error("token service down");
+            return { name: "later" };
+          },
+        });
+        const conn = handle.connect();
+        const errors: Error[] = [];
+        conn.onError((e) => errors.push(e));
+        const err = await rejection(conn.whoAmI());
+        expect(err).toBeInstanceOf(ClientGetParamsError);
+        expect(err).toMatchObject({ group: "client", code: "get_params_failed", metadata: { error: "token service down" } });
+        expect((err as Error).message).toContain("token service down");
+        expect(errors).toContain(err);
+        // The connection keeps trying, and the next getParams() works.
+        await conn.ready;
+        expect(await conn.whoAmI()).toBe("later");
+        expect(calls).toBe(2);
+        await conn.dispose();
       });
 
       it("stops reconnecting when onBeforeConnect rejects, and fails queued actions with that error", async () => {

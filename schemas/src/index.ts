@@ -9,3 +9,4 @@ export * from "./versioned/index.js";
 export { codecModules } from "./gen/codecs.js";
 export * from "./client-encoding/index.js";
 export * from "./actor-error.js";
+export { LIMITS, limit, type Limit } from "./limits.js";

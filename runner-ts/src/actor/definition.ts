@@ -331,8 +331,18 @@ export interface ActorOptions {
   readonly maxQueueMessageSize?: number;
   /** Default 1,000 pending schedules. */
   readonly maxSchedules?: number;
-  /** Largest CBOR-encoded state accepted (bytes). Default 1 MiB (ours; Rivet documents none). */
+  /** Largest CBOR-encoded state accepted (bytes). Default 124 KiB, so the actor record fits one 128 KiB KV value. */
   readonly maxStateBytes?: number;
+  /** Largest client message accepted: a WebSocket frame, an action or queue body (bytes). Default 65,536. */
+  readonly maxIncomingMessageSize?: number;
+  /** Largest message sent to a client: a frame, an action or queue response (bytes). Default 1 MiB. */
+  readonly maxOutgoingMessageSize?: number;
+  /**
+   * Accept queue sends to names not declared in `queues`; they are stored and delivered like any
+   * other. Default false: such a send fails with `queue.not_declared` (rivetkit silently drops it
+   * and reports it completed, which hides typos).
+   */
+  readonly acceptUndeclaredQueues?: boolean;
   /** Whether raw WebSockets may hibernate. `/connect` sockets always may. Default false. */
   readonly canHibernateWebSocket?: boolean | ((request: Request) => boolean);
   /** Never sleep when idle (deprecated in Rivet; kept for porting). */

@@ -25,6 +25,9 @@ export interface ResolvedOptions {
   readonly maxStateBytes: number;
   readonly canHibernateWebSocket: boolean | ((request: Request) => boolean);
   readonly noSleep: boolean;
+  readonly maxIncomingMessageSize: number;
+  readonly maxOutgoingMessageSize: number;
+  readonly acceptUndeclaredQueues: boolean;
 }
 
 /**
@@ -54,6 +57,9 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   maxStateBytes: DEFAULT_MAX_STATE_BYTES,
   canHibernateWebSocket: false,
   noSleep: false,
+  maxIncomingMessageSize: 65_536,
+  maxOutgoingMessageSize: 1_048_576,
+  acceptUndeclaredQueues: false,
 };
 
 /** Fills in defaults; rejects values that cannot work (negative or non-numeric durations). */

@@ -33,7 +33,7 @@ import {
   type StoredQueueMessage,
 } from "./queue-store.js";
 import { ActorError } from "./errors.js";
-import { actorAborted, queueAlreadyCompleted, queueFull, queueMessageTooLarge, queuePreviousNotCompleted } from "./wire-errors.js";
+import { actorAborted, queueAlreadyCompleted, queueFull, queueMessageTooLarge, queueNotDeclared, queuePreviousNotCompleted } from "./wire-errors.js";
 
 /** rivetkit's defaults. */
 const DEFAULT_MAX_QUEUE_SIZE = 1000;
@@ -157,6 +157,19 @@ export class DurableQueue {
   // -------------------------------------------------------------------------------------------
   // Sending
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * Refuses a send to a name the actor does not declare in `queues` (unless it opted into any
+   * name with `acceptUndeclaredQueues`): rivetkit drops such sends and reports them completed,
+   * so a typo in a queue name is silent there.
+   */
+  checkName(name: string): void {
+    const config = this.host.config;
+    if (config.options?.["acceptUndeclaredQueues"] === true) return;
+    const queues = config["queues"] as Record<string, unknown> | undefined;
+    if (queues !== undefined && Object.prototype.hasOwnProperty.call(queues, name)) return;
+    throw queueNotDeclared(name, queues === undefined ? [] : Object.keys(queues));
+  }
 
   /** `c.queue.send`: resolves once the message is durably stored. */
   async send(name: string, body: unknown): Promise<ReceivedQueueMessage> {
@@ -445,8 +458,14 @@ const DEFAULT_OWNER: object = Object.freeze({});
 /** `c.queue` for one consumer: the queue's public methods, bound to it, without the internals. */
 export function queueFacade(queue: DurableQueue, owner: object) {
   return {
-    send: queue.send.bind(queue),
-    enqueueAndWait: queue.enqueueAndWait.bind(queue),
+    send: async (name: string, body: unknown) => {
+      queue.checkName(name);
+      return queue.send(name, body);
+    },
+    enqueueAndWait: async (name: string, body: unknown, options?: { timeout?: number; signal?: AbortSignal }) => {
+      queue.checkName(name);
+      return queue.enqueueAndWait(name, body, options);
+    },
     next: (options?: QueueReceiveOptions) => queue.next(options, owner),
     nextBatch: (options?: QueueReceiveOptions) => queue.nextBatch(options, owner),
     tryNext: (options?: QueueReceiveOptions) => queue.tryNext(options, owner),

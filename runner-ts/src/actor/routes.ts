@@ -155,11 +155,10 @@ async function queueRoute(rt: SurfaceRuntime, request: Request, encoding: Encodi
   const conn = await rt.connections.connect({ kind: "http", params, request });
   try {
     const queues = rt.host.config["queues"] as Record<string, { canPublish?: (c: unknown) => unknown }> | undefined;
-    // rivetkit ignores sends to a queue the actor does not declare and reports them completed.
-    if (!queues || !Object.prototype.hasOwnProperty.call(queues, name)) {
-      return bytesResponse(200, encodeQueueSendResponse("completed", undefined, encoding, send.version), encoding);
-    }
-    const canPublish = queues[name]?.canPublish;
+    // rivetkit drops sends to a queue the actor does not declare and reports them completed;
+    // we refuse them with `queue.not_declared` unless the actor accepts any name.
+    rt.queue.checkName(name);
+    const canPublish = queues !== undefined && Object.prototype.hasOwnProperty.call(queues, name) ? queues[name]?.canPublish : undefined;
     if (typeof canPublish === "function") {
       const allowed = await rt.host.track(async () => canPublish(rt.host.context({ conn, request })));
       if (!allowed) throw forbidden();

@@ -120,12 +120,17 @@ describe("HTTP routes", () => {
     expect((await surfaces.fetch(new Request("http://actor/elsewhere"), info())).status).toBe(404);
   });
 
-  it("sends to queues: undeclared names complete, canPublish refuses, wait returns the completion", async () => {
+  it("sends to queues: undeclared names are refused with queue.not_declared, canPublish refuses, wait returns the completion", async () => {
     const { surfaces } = setup(counter);
-    const q = surfaces.queue as { next(o: unknown): Promise<{ complete(r: unknown): Promise<void> } | undefined> };
+    const q = surfaces.queue as { next(o: unknown): Promise<{ complete(r: unknown): Promise<void> } | undefined>; send(n: string, b: unknown): Promise<unknown> };
     const send = (name: string, body: unknown) => surfaces.fetch(post(`/queue/${name}`, JSON.stringify(body)), info());
     const undeclared = await send("ghost", { body: 1 });
-    expect(await undeclared.json()).toEqual({ status: "completed" });
+    expect(undeclared.status).toBe(400);
+    const refusal = (await undeclared.json()) as { group: string; code: string; message: string };
+    expect(refusal).toMatchObject({ group: "queue", code: "not_declared" });
+    expect(refusal.message).toContain('"ghost"');
+    expect(refusal.message).toContain('"jobs"');
+    await expect(q.send("ghost", 1)).rejects.toMatchObject({ group: "queue", code: "not_declared" });
     const locked = await send("locked", { body: 1 });
     expect(locked.status).toBe(403);
     const waiting = send("jobs", { body: { n: 1 }, wait: true, timeout: 5_000 });
@@ -133,6 +138,16 @@ describe("HTTP routes", () => {
     await m?.complete({ done: 1 });
     expect(await (await waiting).json()).toEqual({ status: "completed", response: { done: 1 } });
     expect(await (await send("jobs", { body: 2, wait: true, timeout: 10 })).json()).toEqual({ status: "timedOut" });
+  });
+});
+
+describe("undeclared queue names", () => {
+  it("with options.acceptUndeclaredQueues, a send to any name is stored and delivered", async () => {
+    const { surfaces } = setup({ ...counter, options: { acceptUndeclaredQueues: true } });
+    const q = surfaces.queue as { tryNext(o: unknown): Promise<{ name: string; body: unknown } | undefined> };
+    const sent = await surfaces.fetch(post("/queue/anything", JSON.stringify({ body: 3 })), info());
+    expect(await sent.json()).toEqual({ status: "completed" });
+    expect(await q.tryNext({ names: ["anything"] })).toMatchObject({ name: "anything", body: 3 });
   });
 });
 

@@ -34,6 +34,17 @@ export function queuePreviousNotCompleted(): ActorError {
   );
 }
 
+/** `queue.not_declared`: a send to a queue name the actor does not declare (and does not accept undeclared names). */
+export function queueNotDeclared(name: string, declared: readonly string[]): ActorError {
+  const known = declared.length > 0 ? `; it declares ${declared.map((n) => JSON.stringify(n)).join(", ")}` : "; it declares no queues";
+  return new ActorError(
+    "queue",
+    "not_declared",
+    `queue ${JSON.stringify(name)} is not declared by this actor${known} (set options.acceptUndeclaredQueues to accept any name)`,
+    { metadata: { name, declared } },
+  );
+}
+
 /** `actor.aborted`: the actor is shutting down. */
 export function actorAborted(): ActorError {
   return new ActorError("actor", "aborted", "Actor aborted");

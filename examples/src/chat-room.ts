@@ -35,8 +35,12 @@ export const chatRoom = actor({
     c.broadcast("left", conn.state.nickname);
   },
   actions: {
-    /** Posts a message as the calling connection's nickname (or `from`, over stateless HTTP). */
-    send: (c, text: string, from?: string) => {
+    /**
+     * Posts a message as the calling connection's nickname (or `from`, over stateless HTTP).
+     * Not called `send`: on a client handle `send` is the queue send, so an action of that name
+     * could not be reached through the typed client.
+     */
+    post: (c, text: string, from?: string) => {
       if (typeof text !== "string" || text.length === 0) throw new UserError("empty message", { code: "empty_message" });
       if (text.length > MAX_TEXT) throw new UserError(`messages are at most ${MAX_TEXT} characters`, { code: "message_too_long" });
       const sender = (c.conn?.state as { nickname?: string } | undefined)?.nickname ?? from ?? "anonymous";

@@ -70,3 +70,25 @@ describe("actor()", () => {
     expect(queue<number>({ canPublish }).canPublish).toBe(canPublish);
   });
 });
+
+describe("actor() config checks", () => {
+  it("refuses a misspelt key with a suggestion", () => {
+    const define = () => actor({ state: {}, actoins: {} } as never);
+    expect(define).toThrow(/unknown key `actoins` \(did you mean `actions`\?\)/);
+    try {
+      define();
+    } catch (error) {
+      expect(error).toMatchObject({ group: "config", code: "unknown_key", metadata: { key: "actoins", suggestion: "actions" } });
+    }
+  });
+
+  it("refuses a misspelt option with a suggestion, and lists the known keys when nothing is close", () => {
+    expect(() => actor({ state: {}, options: { sleepTimout: 5 } } as never)).toThrow(/options: unknown key `sleepTimout` \(did you mean `sleepTimeout`\?\)/);
+    expect(() => actor({ state: {}, zzzzzzzz: 1 } as never)).toThrow(/unknown key `zzzzzzzz`; known keys: state, createState/);
+  });
+
+  it("refuses rivetkit keys it does not implement, and accepts rivetkit's display and deprecated options", () => {
+    expect(() => actor({ state: {}, onMigrate: () => {} } as never)).toThrow(expect.objectContaining({ group: "config", code: "unsupported_key" }));
+    expect(() => actor({ state: {}, options: { name: "Counter", icon: "🔢", waitUntilTimeout: 1 } } as never)).not.toThrow();
+  });
+});

@@ -8,6 +8,7 @@
  */
 import type { Client } from "@actorwire/client";
 import type { Logger } from "pino";
+import { checkActorConfig } from "./config-check.js";
 
 // ---------------------------------------------------------------------------------------------
 // Events and queues
@@ -428,6 +429,7 @@ export function actor<
   Q extends QueuesConfig = Record<never, never>,
   A extends Actions<S, CP, CS, V, E, Q> = Actions<S, CP, CS, V, E, Q>,
 >(config: ActorConfig<S, CP, CS, V, I, E, Q, A>): ActorDefinition<S, CP, CS, V, I, E, Q, A> {
+  checkActorConfig(config);
   if (config.state !== undefined && config.createState !== undefined) {
     throw new TypeError("actor(): `state` and `createState` are mutually exclusive");
   }

@@ -34,6 +34,16 @@ export const ledger = actor({
   },
 });
 
-export const registry = setup({ use: { counter, ledger } });
+/** Answers the size of any request body it gets, for the limits test of the gateway's body limit. */
+export const sink = actor({
+  state: {},
+  onRequest: async (_c, request) => new Response(JSON.stringify({ bytes: (await request.arrayBuffer()).byteLength }), { headers: { "content-type": "application/json" } }),
+  actions: {},
+});
+
+/** An actor name exactly at the 64-character limit, so the limit can be tested with a name a runner serves. */
+export const LONGEST_NAME = "n".repeat(64);
+
+export const registry = setup({ use: { counter, ledger, sink, [LONGEST_NAME]: counter } });
 
 if (process.env.RIVET_ENDPOINT !== undefined) registry.start();

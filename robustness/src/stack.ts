@@ -30,7 +30,7 @@ export class FuzzStack {
   }
 
   private spawnRunner(): ChildProcess {
-    return spawnTracked(process.execPath, ["--import", "tsx", "--conditions=source", "fuzz/src/counter-runner.ts"], {
+    return spawnTracked(process.execPath, ["--import", "tsx", "--conditions=source", "robustness/src/counter-runner.ts"], {
       cwd: repoRoot,
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, RIVET_ENDPOINT: this.engine.base, RIVET_RUNNER: "default", ACTORWIRE_RUNNER_LOG_LEVEL: "error" },

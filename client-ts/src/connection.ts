@@ -281,6 +281,8 @@ export class ActorConnRaw {
     this.#ws = ws;
     let opened = false;
     let openError: Error | undefined;
+    /** A connection-level `Error` the actor sent on this socket. */
+    let socketError: Error | undefined;
     ws.addEventListener("message", (event: MessageEvent) => {
       if (this.#ws !== ws) return;
       let message;
@@ -321,7 +323,11 @@ export class ActorConnRaw {
           }
           if (isStaleActorError(err.group, err.code)) this.resolver.invalidate();
           if (!opened) openError = err;
+          socketError = err;
           this.#lastError = err;
+          // A connection-level error precedes the actor closing the socket: the calls in
+          // flight fail with the actor's reason now, as in rivetkit, not as a lost connection.
+          this.#failInFlight(err);
           this.#emitError(err);
           break;
         }
@@ -338,7 +344,10 @@ export class ActorConnRaw {
           return;
         }
         resolve();
-        if (wasCurrent) this.#onLost(closeError ?? this.#lastError, event);
+        // The reason the actor or gateway gave (`auth.forbidden` for a refused subscription,
+        // `message.incoming_too_long`) is reported once, unless an `Error` frame already was.
+        if (closeError !== undefined && socketError === undefined && !this.#disposed) this.#emitError(closeError);
+        if (wasCurrent) this.#onLost(closeError, socketError ?? this.#lastError, event);
       });
     });
   }
@@ -359,17 +368,22 @@ export class ActorConnRaw {
     for (const handler of [...this.#openHandlers]) safeCall(handler);
   }
 
-  /** An open connection's socket closed: fail what was sent, then try again. */
-  #onLost(cause: Error | undefined, event: CloseEvent): void {
+  /**
+   * An open connection's socket closed: fail what was sent, then try again. A close with a
+   * structured reason (`group.code`) fails them with that error, as rivetkit does; a close
+   * without one (a broken network, a killed engine) with `client.connection_lost`.
+   */
+  #onLost(closeError: ActorError | undefined, cause: Error | undefined, event: CloseEvent): void {
     const lost = [...this.#inFlight.values()];
     this.#inFlight.clear();
     for (const action of lost) {
       action.cleanup();
       action.reject(
-        new ClientConnectionLostError(
-          `the connection closed (code ${event.code}${event.reason ? `, ${event.reason}` : ""}) before action ${action.name} was answered; it may or may not have run`,
-          { cause },
-        ),
+        closeError ??
+          new ClientConnectionLostError(
+            `the connection closed (code ${event.code}${event.reason ? `, ${event.reason}` : ""}) before action ${action.name} was answered; it may or may not have run`,
+            { cause },
+          ),
       );
     }
     if (this.#disposed) return;
@@ -455,6 +469,15 @@ export class ActorConnRaw {
     action.cleanup();
     this.#inFlight.delete(action.id);
     this.#queued = this.#queued.filter((a) => a !== action);
+  }
+
+  #failInFlight(err: Error): void {
+    const sent = [...this.#inFlight.values()];
+    this.#inFlight.clear();
+    for (const action of sent) {
+      action.cleanup();
+      action.reject(err);
+    }
   }
 
   #failAll(err: Error): void {

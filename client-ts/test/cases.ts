@@ -332,6 +332,22 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         await conn.dispose();
       });
 
+      it("fails calls in flight with the actor's own error when it refuses a subscription and closes the socket", async () => {
+        const conn = client.counter.getOrCreate(freshKey("refuse")).connect();
+        const errors: Error[] = [];
+        conn.onError((e) => errors.push(e));
+        await conn.ready;
+        const inFlight = conn.slow(3_000);
+        await new Promise((r) => setTimeout(r, 100));
+        conn.on("secret", () => undefined);
+        const err = await rejection(inFlight);
+        // Both runtimes close the socket with the reason `auth.forbidden`.
+        expect(err).toBeInstanceOf(ActorError);
+        expect(err).toMatchObject({ group: "auth", code: "forbidden" });
+        expect(errors.some((e) => e instanceof ActorError && e.group === "auth" && e.code === "forbidden")).toBe(true);
+        await conn.dispose();
+      });
+
       it("stops reconnecting when onBeforeConnect rejects, and fails queued actions with that error", async () => {
         const conn = client.counter.getOrCreate(freshKey("forbidden")).connect({ name: "forbidden" });
         const errors: Error[] = [];

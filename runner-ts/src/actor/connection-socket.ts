@@ -14,7 +14,7 @@
  * restored after a wake gets neither hooks nor `Init`: the client never noticed.
  */
 import type { TunnelMessageEvent, TunnelRequestInfo, TunnelWebSocket } from "../runner/types.js";
-import { ActorConn, CONN_INTERNALS, type ConnTransport } from "./connection.js";
+import { ActorConn, CONN_INTERNALS, holdEvent, type ConnTransport } from "./connection.js";
 import { ActorError } from "./errors.js";
 import type { SurfaceRuntime } from "./surfaces-runtime.js";
 import {
@@ -78,6 +78,11 @@ export async function acceptConnectSocket(rt: SurfaceRuntime, socket: TunnelWebS
   attach(rt, conn, socket, encoding);
   socket.addEventListener("open", () => {
     sendFrame(socket, { tag: "Init", val: { actorId: rt.host.actorId, connectionId: conn.id } }, encoding, LATEST_CLIENT_VERSION, rt.maxOutgoingMessageSize);
+    // Events `onConnect` sent (before the socket was open) follow the Init, as in rivetkit.
+    const internals = conn[CONN_INTERNALS];
+    const pending = internals.pendingEvents;
+    internals.pendingEvents = undefined;
+    if (pending) for (const [name, args] of pending) internals.transport?.sendEvent?.(name, args);
   });
 }
 
@@ -96,6 +101,8 @@ function attach(rt: SurfaceRuntime, conn: ActorConn, socket: TunnelWebSocket, en
   const transport: ConnTransport & { socket: TunnelWebSocket } = {
     socket,
     sendEvent(name, args) {
+      // Not open yet: the event waits for the Init (see acceptConnectSocket).
+      if (socket.readyState === 0) return holdEvent(internals, name, args);
       if (socket.readyState !== 1) return;
       if (!send({ tag: "Event", val: { name, args: [...args] } })) socket.close(1011, "message.outgoing_too_long");
     },

@@ -39,6 +39,11 @@ export interface ConnInternals {
   readonly hibernation: ConnHibernation | undefined;
   /** Set once a disconnect began; later calls share it. */
   disconnecting: Promise<void> | undefined;
+  /**
+   * Events sent to a `/connect` connection before its socket is open (`conn.send()` inside
+   * `onConnect`, as rivetkit allows): delivered right after `Init`.
+   */
+  pendingEvents?: [string, readonly unknown[]][];
   /** Closes and forgets the connection; installed by the connection manager. */
   readonly disconnect: (conn: ActorConn, reason?: string) => Promise<void>;
 }
@@ -67,13 +72,31 @@ export class ActorConn {
     return this[CONN_INTERNALS].hibernation !== undefined;
   }
 
-  /** Sends an event to this connection only (ignored for connections that carry no events). */
+  /**
+   * Sends an event to this connection only (ignored for connections that carry no events). On a
+   * `/connect` connection whose socket is not open yet (inside `onConnect`), the event is held
+   * and delivered right after `Init`.
+   */
   send(name: string, ...args: unknown[]): void {
-    this[CONN_INTERNALS].transport?.sendEvent?.(name, args);
+    const internals = this[CONN_INTERNALS];
+    if (internals.transport === undefined) {
+      if (internals.kind === "connect" && internals.disconnecting === undefined) holdEvent(internals, name, args);
+      return;
+    }
+    internals.transport.sendEvent?.(name, args);
   }
 
   /** Closes the connection; resolves once `onDisconnect` ran. */
   disconnect(reason?: string): Promise<void> {
     return this[CONN_INTERNALS].disconnect(this, reason);
   }
+}
+
+/** Most events held for a connection whose socket is not open yet; more are dropped with the socket's refusal in mind. */
+export const MAX_PENDING_EVENTS = 1024;
+
+/** Holds an event until the connection's socket is open (see {@link ActorConn.send}). */
+export function holdEvent(internals: ConnInternals, name: string, args: readonly unknown[]): void {
+  const pending = (internals.pendingEvents ??= []);
+  if (pending.length < MAX_PENDING_EVENTS) pending.push([name, args]);
 }

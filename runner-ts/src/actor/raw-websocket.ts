@@ -35,6 +35,13 @@ export class ActorRawWebSocket {
   private closeListeners: CloseListener[] = [];
   private openListeners: OpenListener[] = [];
   private held: TunnelMessageEvent[] = [];
+  /**
+   * What the handler sent or asked before the socket was open: `onWebSocket` runs while the
+   * socket is being accepted, and rivetkit lets it send at once, so sends (and a close) wait
+   * here and go out, in order, as soon as it is open.
+   */
+  private outbox: (string | ArrayBuffer | ArrayBufferView)[] | undefined;
+  private closeAfterOpen: { code: number; reason: string } | undefined;
 
   constructor(
     private readonly socket: TunnelWebSocket,
@@ -52,6 +59,13 @@ export class ActorRawWebSocket {
       for (const l of [...this.closeListeners, ...(this.onclose ? [this.onclose] : [])]) this.call(l, e);
     });
     socket.addEventListener("open", () => {
+      const outbox = this.outbox;
+      this.outbox = undefined;
+      if (outbox) for (const data of outbox) socket.send(data);
+      if (this.closeAfterOpen) {
+        socket.close(this.closeAfterOpen.code, this.closeAfterOpen.reason);
+        return;
+      }
       for (const l of [...this.openListeners, ...(this.onopen ? [this.onopen] : [])]) this.call(l, undefined);
     });
   }
@@ -66,15 +80,30 @@ export class ActorRawWebSocket {
     this.flushHeld();
   }
 
+  /** OPEN while the socket is being accepted too (as rivetkit's handler sees it): sends are held until it is. */
   get readyState(): number {
+    if (this.socket.readyState === ActorRawWebSocket.CONNECTING) {
+      return this.closeAfterOpen ? ActorRawWebSocket.CLOSING : ActorRawWebSocket.OPEN;
+    }
     return this.socket.readyState;
   }
 
   send(data: string | ArrayBuffer | ArrayBufferView): void {
+    if (this.socket.readyState === ActorRawWebSocket.CONNECTING) {
+      if (this.closeAfterOpen) return;
+      // Copy views: the caller may reuse its buffer before the socket opens.
+      const copy = typeof data === "string" ? data : data instanceof ArrayBuffer ? data.slice(0) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+      (this.outbox ??= []).push(copy);
+      return;
+    }
     this.socket.send(data);
   }
 
   close(code?: number, reason?: string): void {
+    if (this.socket.readyState === ActorRawWebSocket.CONNECTING) {
+      this.closeAfterOpen ??= { code: code ?? 1000, reason: reason ?? "" };
+      return;
+    }
     this.socket.close(code ?? 1000, reason ?? "");
   }
 

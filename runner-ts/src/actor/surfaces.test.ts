@@ -269,4 +269,49 @@ describe("raw WebSocket", () => {
     expect(surfaces.conns.size).toBe(0);
     expect(surfaces.isBusy()).toBe(false);
   });
+
+  it("lets onWebSocket send (and close) at once: sent in order as soon as the socket is open", async () => {
+    const { surfaces } = setup({
+      onWebSocket: (_c: unknown, ws: { send(d: string | Uint8Array): void; readyState: number }) => {
+        expect(ws.readyState).toBe(1);
+        ws.send("hello");
+        const bytes = Uint8Array.of(1, 2);
+        ws.send(bytes);
+        bytes[0] = 9;
+      },
+    });
+    const socket = new FakeTunnelSocket(false);
+    await surfaces.websocket(socket, new Request("http://actor/websocket/x"), info());
+    expect(socket.closed).toBeUndefined();
+    socket.open();
+    expect(socket.sent).toEqual(["hello", Uint8Array.of(1, 2)]);
+    expect(socket.closed).toBeUndefined();
+
+    const closing = setup({
+      onWebSocket: (_c: unknown, ws: { send(d: string): void; close(code: number, reason: string): void }) => {
+        ws.send("bye");
+        ws.close(4000, "done");
+      },
+    });
+    const other = new FakeTunnelSocket(false);
+    await closing.surfaces.websocket(other, new Request("http://actor/websocket/y"), info(2));
+    other.open();
+    expect(other.sent).toEqual(["bye"]);
+    expect(other.closed).toEqual({ code: 4000, reason: "done" });
+  });
+});
+
+describe("conn.send() inside onConnect", () => {
+  it("delivers the event right after Init, as rivetkit does", async () => {
+    const { surfaces } = setup({
+      ...counter,
+      onConnect: (_c: unknown, conn: { send(name: string, ...args: unknown[]): void }) => conn.send("welcome", "hi", 1),
+    });
+    const socket = new FakeTunnelSocket(false);
+    await surfaces.websocket(socket, connectRequest("json", { user: "al" }), info());
+    socket.open();
+    const sent = decodeSent(socket, "json");
+    expect(sent[0]).toMatchObject({ tag: "Init" });
+    expect(sent[1]).toEqual({ tag: "Event", val: { name: "welcome", args: ["hi", 1] } });
+  });
 });

@@ -467,7 +467,10 @@ export interface RegistryStartConfig {
   readonly version?: number;
   /** Capacity advertised to the engine; `RIVET_TOTAL_SLOTS`, else 100,000. */
   readonly totalSlots?: number;
-  /** Logger for the runner and its actors; quiet (`warn`) by default, `LOG_LEVEL` overrides. */
+  /**
+   * Logger for the runner and its actors. By default JSON lines on stderr at `info`;
+   * `ACTORWIRE_RUNNER_LOG_LEVEL`, `RIVET_LOG_LEVEL` or `LOG_LEVEL` (first set wins) changes the level.
+   */
   readonly logger?: Logger;
   /** Drain on SIGTERM/SIGINT and exit; default true. */
   readonly handleSignals?: boolean;

@@ -11,8 +11,19 @@ export interface ConnectionHandler {
   onInit(init: runner.v7.ToClientInit): void;
   /** Any other engine message (pings are answered here and never passed on). */
   onMessage(message: runner.v7.ToClient): void;
-  /** A socket closed. `final` is true when no reconnect follows (evicted, or closed by us). */
-  onClose(info: { readonly code: number; readonly reason: string; readonly evicted: boolean; readonly final: boolean }): void;
+  /**
+   * A socket closed. `final` is true when no reconnect follows (evicted, or closed by us);
+   * otherwise `retryInMs` is the back-off before the next attempt. `error` is the socket error
+   * that preceded the close, if any (`connect ECONNREFUSED 127.0.0.1:6420`).
+   */
+  onClose(info: {
+    readonly code: number;
+    readonly reason: string;
+    readonly evicted: boolean;
+    readonly final: boolean;
+    readonly retryInMs?: number;
+    readonly error?: string;
+  }): void;
 }
 
 export interface ConnectionOptions {
@@ -48,6 +59,8 @@ export class EngineConnection {
   private lastReceivedAt = 0;
   private stopped = false;
   private closedForGood: Promise<void> | undefined;
+  /** The error of the current socket, reported with its close. */
+  private lastError: string | undefined;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -65,7 +78,10 @@ export class EngineConnection {
     ws.on("open", () => this.onOpen(ws));
     ws.on("message", (data: Buffer, isBinary: boolean) => this.onFrame(ws, data, isBinary));
     // Without a listener an error would be thrown at the process; a close always follows.
-    ws.on("error", (err) => log.debug({ err: err.message }, "engine socket error"));
+    ws.on("error", (err) => {
+      if (ws === this.ws) this.lastError = err.message;
+      log.debug({ err: err.message }, "engine socket error");
+    });
     ws.on("close", (code: number, reason: Buffer) => this.onSocketClose(ws, code, reason.toString()));
   }
 
@@ -187,14 +203,17 @@ export class EngineConnection {
     const evicted = reason.split("#")[0] === EVICTION;
     if (evicted) this.stopped = true;
     const final = this.stopped;
+    const delay = final ? undefined : reconnectDelayMs(this.attempt++);
+    const error = this.lastError;
+    this.lastError = undefined;
     try {
-      this.handler.onClose({ code, reason, evicted, final });
+      this.handler.onClose({ code, reason, evicted, final, retryInMs: delay, ...(error === undefined ? {} : { error }) });
     } catch (err) {
       this.options.log.error({ err }, "handling the engine socket close failed");
     }
-    if (final) return;
-    const delay = reconnectDelayMs(this.attempt++);
-    this.options.log.info({ code, reason, delayMs: delay, attempt: this.attempt }, "engine connection closed; reconnecting");
+    if (delay === undefined) return;
+    // The owner logs the close for people; this line is for debugging the back-off itself.
+    this.options.log.debug({ code, reason, delayMs: delay, attempt: this.attempt }, "engine connection closed; reconnecting");
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.connect();

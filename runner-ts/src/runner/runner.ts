@@ -69,6 +69,10 @@ export class Runner implements RunnerApi {
   private draining = false;
   private evicted = false;
   private noActorsWaiters: (() => void)[] = [];
+  /** Whether the current socket got its `ToClientInit` (a close then is a disconnect, not a failed attempt). */
+  private socketReady = false;
+  /** Closes since the last successful connection: failed attempts, logged once and then rarely. */
+  private failedAttempts = 0;
 
   constructor(private readonly options: RunnerOptions) {
     this.handler = options.handler;
@@ -210,7 +214,17 @@ export class Runner implements RunnerApi {
     this.metadata = init.metadata;
     clearTimeout(this.lostTimer);
     this.lostTimer = undefined;
-    this.log.info({ runnerId: init.runnerId, reconnect: previous !== undefined }, "connected to the engine");
+    const endpoint = displayEndpoint(this.options.endpoint);
+    const runnerName = this.options.runnerName ?? "default";
+    const namespace = this.options.namespace ?? "default";
+    const actors = Object.keys(this.options.actorNames ?? {});
+    const attempts = this.failedAttempts;
+    this.socketReady = true;
+    this.failedAttempts = 0;
+    this.log.info(
+      { endpoint, namespace, runnerName, runnerId: init.runnerId, actors, reconnect: previous !== undefined, ...(attempts > 0 ? { failedAttempts: attempts } : {}) },
+      `${previous === undefined ? "connected" : "reconnected"} to the engine at ${endpoint} as runner "${runnerName}" (namespace "${namespace}"), serving ${actors.length === 0 ? "no actor names" : actors.join(", ")}`,
+    );
     if (previous !== undefined && previous !== init.runnerId) {
       // The engine gave up on the old identity and rescheduled its actors elsewhere.
       this.log.warn({ previous, runnerId: init.runnerId }, "the engine gave this runner a new ID; stopping every local actor");
@@ -247,7 +261,9 @@ export class Runner implements RunnerApi {
     }
   }
 
-  private onClose(info: { code: number; reason: string; evicted: boolean; final: boolean }): void {
+  private onClose(info: { code: number; reason: string; evicted: boolean; final: boolean; retryInMs?: number; error?: string }): void {
+    const wasReady = this.socketReady;
+    this.socketReady = false;
     this.kvClient.onDisconnected();
     this.emit("disconnected", { code: info.code, reason: info.reason });
     if (info.evicted) {
@@ -258,13 +274,37 @@ export class Runner implements RunnerApi {
       return;
     }
     if (info.final) return;
-    this.log.warn({ code: info.code, reason: info.reason }, "disconnected from the engine");
+    this.logClose(info, wasReady);
     if (this.draining) {
       // No stop commands can arrive now; the actors are stopped here.
       for (const actor of [...this.actors.values()]) void this.stopActor(actor, "drain");
       return;
     }
     this.startLostTimer();
+  }
+
+  /**
+   * One clear line per outage: a lost connection, or the first failed attempt to reach the
+   * engine, at `warn`, naming the endpoint, the cause and the next retry; later failed attempts
+   * only every tenth (at the 30 s back-off cap, one line every few minutes), the rest at `debug`.
+   */
+  private logClose(info: { code: number; reason: string; retryInMs?: number; error?: string }, wasReady: boolean): void {
+    const endpoint = displayEndpoint(this.options.endpoint);
+    const cause = info.error ?? `close ${info.code}${info.reason ? ` ${info.reason}` : ""}`;
+    const retry = info.retryInMs === undefined ? "" : `; retrying in ${(info.retryInMs / 1000).toFixed(1)} s (back-off doubles up to 30 s)`;
+    const fields = { endpoint, code: info.code, reason: info.reason, ...(info.error ? { error: info.error } : {}), retryInMs: info.retryInMs };
+    if (wasReady) {
+      this.log.warn(fields, `disconnected from the engine at ${endpoint} (${cause})${retry}`);
+      return;
+    }
+    this.failedAttempts++;
+    const attempts = this.failedAttempts;
+    if (attempts === 1 || attempts % 10 === 0) {
+      const what = attempts === 1 ? "cannot reach the engine" : `still cannot reach the engine after ${attempts} attempts`;
+      this.log.warn({ ...fields, attempts }, `${what} at ${endpoint} (${cause})${retry}`);
+    } else {
+      this.log.debug({ ...fields, attempts }, "engine connection attempt failed");
+    }
   }
 
   private startLostTimer(): void {
@@ -531,4 +571,17 @@ function errorMessage(err: unknown): string {
 export function connectUrl(endpoint: string, namespace: string, runnerKey: string): string {
   const base = endpoint.replace(/^http:/i, "ws:").replace(/^https:/i, "wss:").replace(/\/+$/, "");
   return `${base}/runners/connect?protocol_version=${PROTOCOL_VERSION}&namespace=${encodeURIComponent(namespace)}&runner_key=${encodeURIComponent(runnerKey)}`;
+}
+
+/** The endpoint as logs show it: no credentials, no query. */
+function displayEndpoint(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    url.username = "";
+    url.password = "";
+    url.search = "";
+    return url.toString().replace(/\/$/, "");
+  } catch {
+    return endpoint;
+  }
 }

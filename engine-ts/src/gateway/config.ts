@@ -27,6 +27,19 @@ export interface GatewayConfig {
   readonly hwsAckTimeoutMs?: number;
   /** How often the acknowledgement deadline is checked (default 15000, Rivet's GC interval). */
   readonly gcIntervalMs?: number;
+  /**
+   * Bytes the gateway holds for one client that does not read (a WebSocket's or a streamed
+   * HTTP response's unsent data; default 64 MiB, ours: Rivet's guard has no such bound). A
+   * client over it is closed with `1008 guard.client_too_slow` (a streamed response is cut).
+   */
+  readonly maxClientBufferedBytes?: number;
+  /** The same bound for all clients together (default 256 MiB); the client holding the most is closed. */
+  readonly maxTotalClientBufferedBytes?: number;
+  /**
+   * How long a client closed for being too slow has to read what it was sent and the close
+   * frame before its connection is dropped (default 10000).
+   */
+  readonly slowClientCloseTimeoutMs?: number;
 }
 
 /** {@link GatewayConfig} with every default filled in. */
@@ -45,5 +58,8 @@ export function resolveGatewayConfig(config: GatewayConfig = {}): ResolvedGatewa
     hwsMaxPendingMessages: config.hwsMaxPendingMessages ?? 65_535,
     hwsAckTimeoutMs: config.hwsAckTimeoutMs ?? 30_000,
     gcIntervalMs: config.gcIntervalMs ?? 15_000,
+    maxClientBufferedBytes: config.maxClientBufferedBytes ?? 64 * MiB,
+    maxTotalClientBufferedBytes: config.maxTotalClientBufferedBytes ?? 256 * MiB,
+    slowClientCloseTimeoutMs: config.slowClientCloseTimeoutMs ?? 10_000,
   };
 }

@@ -91,7 +91,8 @@ export function goingAway(): EngineError {
 
 /**
  * WebSocket close reasons (`group.code`, as Rivet's guard writes them; at most 123 bytes).
- * Every one of them closes with 1011 except {@link CLOSE_ACTOR_STOPPED}, which is 1000.
+ * Every one of them closes with 1011 except {@link CLOSE_ACTOR_STOPPED}, which is 1000, and
+ * {@link CLOSE_CLIENT_TOO_SLOW}, which is 1008.
  */
 export const CLOSE_ACTOR_STOPPED = "actor.stopped";
 export const CLOSE_SERVICE_UNAVAILABLE = "guard.websocket_service_unavailable";
@@ -99,5 +100,11 @@ export const CLOSE_SERVICE_TIMEOUT = "guard.websocket_service_timeout";
 export const CLOSE_PENDING_LIMIT = "guard.websocket_pending_limit_reached";
 export const CLOSE_MESSAGE_TOO_LARGE = "guard.websocket_message_too_large";
 export const CLOSE_GOING_AWAY = "guard.going_away";
+/**
+ * The client did not read what the actor sent it and the gateway's buffer for it passed its
+ * bound (closed with 1008, policy violation; the reason goes on with the bytes and the limit).
+ */
+export const CLOSE_CLIENT_TOO_SLOW = "guard.client_too_slow";
+export const CLOSE_CODE_CLIENT_TOO_SLOW = 1008;
 /** What the runner is told when the gateway ends a socket on its own. */
 export const RUNNER_CLOSE_DOWNSTREAM = "ws.downstream_closed";

@@ -12,6 +12,7 @@ import { actorReadyTimeout, goingAway, serviceUnavailable } from "./errors.js";
 import { RAY_ID_HEADER, tunnelRequestHeaders } from "./headers.js";
 import { serveHttp, writeError } from "./http.js";
 import { defaultGatewayLogger } from "./log.js";
+import { OutgoingBudget } from "./outgoing.js";
 import { type GatewayTarget, isGatewayPath, parseGatewayPath, parseHeaderTarget } from "./route.js";
 import type { ActorGenerationEvent, ActorPlacement, ActorRouter } from "./router.js";
 import { idHex, randomId4 } from "./tunnel-ids.js";
@@ -68,6 +69,7 @@ export class Gateway {
       config: this.config,
       log: this.log,
       router: this.router,
+      outgoing: new OutgoingBudget(this.config.maxClientBufferedBytes, this.config.maxTotalClientBufferedBytes),
       newRequestId: () => this.newRequestId(),
       register: (entry) => this.entries.set(entry.key, entry),
       unregister: (entry) => {

@@ -15,6 +15,7 @@ import {
   serviceUnavailable,
 } from "./errors.js";
 import { RAY_ID_HEADER, isForwardedResponseHeader, tunnelRequestHeaders } from "./headers.js";
+import { type OutgoingOverflow, type OutgoingSink, overflowText } from "./outgoing.js";
 import type { ActorPlacement } from "./router.js";
 import { idHex } from "./tunnel-ids.js";
 import { type TunnelEntry, type TunnelHost, payloadSize } from "./tunnel.js";
@@ -118,6 +119,11 @@ class HttpExchange implements TunnelEntry {
   private timer: NodeJS.Timeout | undefined;
   private settle!: (outcome: ExchangeOutcome) => void;
   private readonly settled: Promise<ExchangeOutcome>;
+  /** A streamed response as the gateway's outgoing budget sees it. */
+  private readonly sink: OutgoingSink = {
+    buffered: () => this.ctx.res.writableLength,
+    overflow: (overflow) => this.tooSlow(overflow),
+  };
 
   constructor(
     private readonly host: TunnelHost,
@@ -231,8 +237,11 @@ class HttpExchange implements TunnelEntry {
       if (!start.stream && !noBody) res.setHeader("content-length", body?.byteLength ?? 0);
       res.writeHead(start.status);
       if (start.stream && !noBody) {
-        if (body !== null) res.write(body);
         this.state = "streaming";
+        if (body !== null) {
+          res.write(body);
+          this.host.outgoing.wrote(this.sink);
+        }
         return;
       }
       res.end(body ?? undefined);
@@ -250,12 +259,33 @@ class HttpExchange implements TunnelEntry {
   private onChunk(chunk: runner.v7.ToServerResponseChunk): void {
     const { res } = this.ctx;
     // Rivet's gateway drops streamed responses; we relay them. There is no back-pressure on
-    // the runner, so a slow client buffers in memory, each chunk bounded by the payload limit.
-    if (chunk.body.byteLength > 0) res.write(Buffer.from(chunk.body));
+    // the runner, so what a slow client has not read waits in memory, within the bounds of
+    // the outgoing budget: a response over them is cut.
+    if (chunk.body.byteLength > 0) {
+      res.write(Buffer.from(chunk.body));
+      this.host.outgoing.wrote(this.sink);
+      if (this.state !== "streaming") return;
+    }
     if (chunk.finish) {
       res.end();
       this.finish("done");
     }
+  }
+
+  /**
+   * The client does not read the streamed response and the gateway holds too much of it. The
+   * status line is long gone, so the response is cut (the runner is told to stop); the log
+   * line names the bound and the bytes.
+   */
+  private tooSlow(overflow: OutgoingOverflow): void {
+    if (this.state === "done") return;
+    this.host.log.warn(
+      { requestId: this.key, actorId: this.actorId, rayId: this.ctx.rayId, ...overflow },
+      `streamed response cut, the client is too slow (guard.client_too_slow): ${overflowText(overflow)}`,
+    );
+    this.send({ tag: "ToClientRequestAbort", val: null });
+    this.finish("done");
+    this.ctx.res.destroy();
   }
 
   /** Ends the exchange with an error response (or a cut connection once streaming). */
@@ -280,6 +310,7 @@ class HttpExchange implements TunnelEntry {
     this.state = "done";
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.host.outgoing.forget(this.sink);
     this.host.unregister(this);
     this.settle(outcome);
   }

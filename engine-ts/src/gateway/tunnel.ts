@@ -2,6 +2,7 @@ import type { runner } from "@actorwire/protocol";
 import type { Logger } from "pino";
 import type { RunnerConnection } from "../runners/index.js";
 import type { ResolvedGatewayConfig } from "./config.js";
+import type { OutgoingBudget } from "./outgoing.js";
 import type { ActorGenerationEvent, ActorPlacement, ActorRouter } from "./router.js";
 
 /**
@@ -48,6 +49,8 @@ export interface TunnelHost {
   readonly config: ResolvedGatewayConfig;
   readonly log: Logger;
   readonly router: ActorRouter;
+  /** The bounds on what the gateway holds for clients that do not read. */
+  readonly outgoing: OutgoingBudget;
   /** A request ID unused by any request in flight. */
   newRequestId(): ArrayBuffer;
   register(entry: TunnelEntry): void;

@@ -4,6 +4,8 @@ import type { WebSocket } from "ws";
 import { EngineError } from "../errors.js";
 import {
   CLOSE_ACTOR_STOPPED,
+  CLOSE_CLIENT_TOO_SLOW,
+  CLOSE_CODE_CLIENT_TOO_SLOW,
   CLOSE_GOING_AWAY,
   CLOSE_MESSAGE_TOO_LARGE,
   CLOSE_PENDING_LIMIT,
@@ -11,6 +13,7 @@ import {
   CLOSE_SERVICE_UNAVAILABLE,
   RUNNER_CLOSE_DOWNSTREAM,
 } from "./errors.js";
+import { type OutgoingOverflow, type OutgoingSink, overflowText } from "./outgoing.js";
 import type { ActorGenerationEvent, ActorPlacement } from "./router.js";
 import { idHex, nextIndex, wrappingLte } from "./tunnel-ids.js";
 import { type TunnelEntry, type TunnelHost, payloadSize } from "./tunnel.js";
@@ -86,6 +89,13 @@ export class TunnelWebSocket implements TunnelEntry {
   private readonly ended = new AbortController();
   private readonly ws: WebSocket;
   private readonly log: Logger;
+  /** This socket as the gateway's outgoing budget sees it. */
+  private readonly sink: OutgoingSink = {
+    buffered: () => this.ws.bufferedAmount,
+    overflow: (overflow) => this.tooSlow(overflow),
+  };
+  /** Drops the connection of a client closed for being too slow that does not read its close frame. */
+  private dropTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly host: TunnelHost,
@@ -118,7 +128,10 @@ export class TunnelWebSocket implements TunnelEntry {
   start(): void {
     this.host.register(this);
     this.ws.on("message", (data, isBinary) => this.onClientMessage(data, isBinary));
-    this.ws.on("close", (code, reason) => this.onClientClose(code, reason.toString()));
+    this.ws.on("close", (code, reason) => {
+      clearTimeout(this.dropTimer);
+      this.onClientClose(code, reason.toString());
+    });
     this.ws.on("error", (err) => this.log.debug({ err }, "client WebSocket error"));
     const sent = this.send({
       tag: "ToClientWebSocketOpen",
@@ -227,6 +240,8 @@ export class TunnelWebSocket implements TunnelEntry {
     // A text frame must be valid UTF-8; like Rivet's guard, replace what is not.
     if (message.binary) this.ws.send(Buffer.from(message.data), { binary: true });
     else this.ws.send(textDecoder.decode(message.data));
+    this.host.outgoing.wrote(this.sink);
+    if (this.state === "closed") return;
     // The runner restored the socket, so the actor runs again.
     if (this.state === "hibernating") this.wake();
   }
@@ -336,6 +351,19 @@ export class TunnelWebSocket implements TunnelEntry {
     });
   }
 
+  /**
+   * The client does not read what the actor sends and the gateway holds too much for it:
+   * close it with 1008 and a reason naming the bound, tell the runner, and drop what it holds
+   * unread (the close frame included) if it still does not read within the close timeout.
+   */
+  private tooSlow(overflow: OutgoingOverflow): void {
+    const detail = overflowText(overflow);
+    this.log.warn({ ...overflow }, `client WebSocket too slow: ${detail}`);
+    this.closeClient(CLOSE_CODE_CLIENT_TOO_SLOW, `${CLOSE_CLIENT_TOO_SLOW}: ${detail}`, true);
+    this.dropTimer = setTimeout(() => this.ws.terminate(), this.host.config.slowClientCloseTimeoutMs);
+    this.dropTimer.unref();
+  }
+
   private hibernate(why: string): void {
     this.log.debug({ why, pending: this.pending.length }, "WebSocket hibernating");
     this.state = "hibernating";
@@ -406,6 +434,7 @@ export class TunnelWebSocket implements TunnelEntry {
     this.early.length = 0;
     this.pending = [];
     this.pendingBytes = 0;
+    this.host.outgoing.forget(this.sink);
     this.host.unregister(this);
   }
 

@@ -32,9 +32,14 @@ export function actionNotFound(name: string): ActorError {
   return new ActorError("actor", "action_not_found", `action ${JSON.stringify(name)} does not exist`);
 }
 
-/** `actor.action_timed_out`. */
+/**
+ * `actor.action_timed_out`. The message starts with rivetkit's text ("Action timed out"), which
+ * rivetkit users match on, and goes on to name the action and the limit.
+ */
 export function actionTimedOut(name: string, ms: number): ActorError {
-  return new ActorError("actor", "action_timed_out", `action ${JSON.stringify(name)} did not finish within ${ms} ms`);
+  return new ActorError("actor", "action_timed_out", `Action timed out: ${JSON.stringify(name)} did not finish within ${ms} ms (options.actionTimeout)`, {
+    metadata: { action: name, timeoutMs: ms },
+  });
 }
 
 /** `actor.stopping`: work refused because the actor is shutting down. */

@@ -222,6 +222,15 @@ describe("ActorInstance", () => {
     expect(await inst.invokeAction("take", [])).toBeNull();
   });
 
+  it("fails an action past actionTimeout with rivetkit's code and text, naming the action and the limit", async () => {
+    const { inst } = instance(actor({ state: {}, options: { actionTimeout: 20 }, actions: { hang: () => new Promise<never>(() => {}) } }));
+    await inst.start([]);
+    const error = (await inst.invokeAction("hang", []).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ group: "actor", code: "action_timed_out", metadata: { action: "hang", timeoutMs: 20 } });
+    expect(error.message).toContain("Action timed out");
+    expect(error.message).toContain("20 ms");
+  });
+
   it("maps unknown actions, user errors and other throws to their wire errors", async () => {
     const { inst } = instance(
       actor({

@@ -305,7 +305,7 @@ function numberOption(rt: SurfaceRuntime, name: string, fallback: number): numbe
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(actionTimedOut()), ms)))]);
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(actionTimedOut(ms)), ms)))]);
   } finally {
     clearTimeout(timer);
   }

@@ -85,9 +85,12 @@ export function callbackTimedOut(hook: string, ms: number): ActorError {
   return new ActorError("actor", "callback_timed_out", `${hook} timed out after ${ms} ms`);
 }
 
-/** `actor.action_timed_out`: a request handler ran past `actionTimeout`. */
-export function actionTimedOut(): ActorError {
-  return new ActorError("actor", "action_timed_out", "Action timed out");
+/** `actor.action_timed_out`: a request handler ran past `actionTimeout` (rivetkit's text first, then the limit). */
+export function actionTimedOut(ms?: number): ActorError {
+  if (ms === undefined) return new ActorError("actor", "action_timed_out", "Action timed out");
+  return new ActorError("actor", "action_timed_out", `Action timed out: the request did not finish within ${ms} ms (options.actionTimeout)`, {
+    metadata: { timeoutMs: ms },
+  });
 }
 
 /** The HTTP status an error answers with. */

@@ -8,6 +8,7 @@ import { parseTarget } from "./api/target.js";
 import { EngineError } from "./errors.js";
 import { pino } from "pino";
 import { Catalog } from "./catalog/catalog.js";
+import { RunnerPools } from "./catalog/runner-pools.js";
 import { RunnerEndpoint, type RunnerEndpointOptions } from "./runners/index.js";
 import { Gateway, type GatewayConfig } from "./gateway/index.js";
 import type { runner } from "@actorwire/protocol";
@@ -44,6 +45,8 @@ export interface Engine {
   readonly server: Server;
   readonly storage: Storage;
   readonly catalog: Catalog;
+  /** The runner pools each namespace has seen; they decide which actors may be created. */
+  readonly runnerPools: RunnerPools;
   readonly runners: RunnerEndpoint;
   readonly kv: KvService;
   readonly lifecycle: ActorLifecycle;
@@ -65,9 +68,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export function createEngine(options: EngineOptions = {}): Engine {
   const storage = options.storage ?? new MemoryStorage();
   const datacenter = options.datacenter ?? "local";
-  const catalog = new Catalog(storage, { datacenter });
+  // Actors are only created for runner pools the namespace has seen, and only with names the
+  // pool serves; the pools are recorded as runners connect (below).
+  const pools = new RunnerPools(storage, () =>
+    runners.connections().map((c) => ({ namespaceId: c.namespace.id, name: c.name, actorNames: [...c.prepopulateActorNames.keys()] })),
+  );
+  const catalog = new Catalog(storage, { datacenter, admit: (ns, input) => pools.admit(ns, input) });
   catalog.ensureNamespace("default");
-  const runners = new RunnerEndpoint({
+  const runners: RunnerEndpoint = new RunnerEndpoint({
     registry: new StorageRunnerRegistry(storage, catalog),
     storage,
     ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
@@ -78,6 +86,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     if (ns === undefined) return;
     const names = new Map([...connection.prepopulateActorNames].map(([name, v]) => [name, v.metadata]));
     catalog.registerActorNames(ns, names);
+    pools.record(ns, connection.name, names.keys());
   });
   // The lifecycle and the gateway need each other: start commands list the sockets the gateway
   // holds for a sleeping actor, and the gateway waits on the lifecycle. The late binding below
@@ -177,6 +186,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     server,
     storage,
     catalog,
+    runnerPools: pools,
     runners,
     kv,
     lifecycle,

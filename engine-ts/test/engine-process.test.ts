@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
+import { RawRunner } from "./support/raw-runner.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const dataDir = mkdtempSync(join(tmpdir(), "actorwire-engine-"));
@@ -46,11 +47,20 @@ describe("the engine process", () => {
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ group: "api", code: "not_found" });
 
-    const created = await fetch(`${first.base}/actors?namespace=default`, {
-      method: "PUT",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "counter", key: "durable", runner_name_selector: "default", crash_policy: "sleep" }),
-    });
+    const put = () =>
+      fetch(`${first.base}/actors?namespace=default`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: "counter", key: "durable", runner_name_selector: "default", crash_policy: "sleep" }),
+      });
+    // No runner could start an actor for a runner name the namespace has never seen.
+    const refused = await put();
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ group: "actor", code: "no_runner_config_configured" });
+    // Once a runner of that name has connected, the name is known, even after it left.
+    const runner = await RawRunner.connect(first.base, { name: "default", key: "process-test" });
+    await runner.drop();
+    const created = await put();
     const { actor } = (await created.json()) as { actor: { actor_id: string } };
     // The write was acknowledged; a hard kill must not lose it.
     first.engine.kill("SIGKILL");

@@ -283,7 +283,9 @@ describe("runner handshake", async () => {
     });
 
     const ns = t.engine.catalog.requireNamespace("default");
-    // An actor that is not placed on this runner may not use KV through it.
+    // An actor that is not placed on this runner may not use KV through it. Its runner name
+    // must be one the namespace has seen, or the actor could not be created at all.
+    t.engine.runnerPools.record(ns, "other", []);
     const elsewhere = t.engine.catalog.createActor(ns, { name: "kv", key: null, input: null, runnerNameSelector: "other", crashPolicy: "sleep" });
     socket.send(kvRequest(6, elsewhere.actor_id, { tag: "KvGetRequest", val: { keys: [bytes("a")] } }));
     expect(await socket.nextV7()).toEqual({
@@ -291,8 +293,9 @@ describe("runner handshake", async () => {
       val: { requestId: 6, data: { tag: "KvErrorResponse", val: { message: "actor does not belong to runner" } } },
     });
 
-    // The lifecycle places an actor of this runner's name here and sends its start command.
-    const actor = t.engine.catalog.createActor(ns, { name: "kv", key: null, input: null, runnerNameSelector: "raw-runner", crashPolicy: "sleep" });
+    // The lifecycle places an actor of this runner's name (and of an actor name it announced)
+    // here and sends its start command.
+    const actor = t.engine.catalog.createActor(ns, { name: "counter", key: null, input: null, runnerNameSelector: "raw-runner", crashPolicy: "sleep" });
     t.engine.lifecycle.actorCreated(actor.actor_id);
     const start = await socket.nextV7();
     expect(start).toMatchObject({ tag: "ToClientCommands", val: [{ checkpoint: { actorId: actor.actor_id, generation: 0, index: 0n } }] });

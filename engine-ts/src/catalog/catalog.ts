@@ -42,6 +42,11 @@ export interface CatalogOptions {
   readonly datacenter: string;
   readonly now?: () => number;
   readonly mintId?: () => string;
+  /**
+   * Called before an actor is created (not when get-or-create finds one); throws to refuse
+   * the creation. The engine refuses actors no runner could start (see `RunnerPools`).
+   */
+  readonly admit?: (ns: NamespaceRecord, input: ActorCreateInput) => void;
 }
 
 const NS = subspacePrefix(Subspace.namespaceByName);
@@ -275,6 +280,7 @@ export class Catalog {
   }
 
   private insertActor(tx: StorageWriter, ns: NamespaceRecord, input: ActorCreateInput): ActorRecord {
+    this.options.admit?.(ns, input);
     const actor: ActorRecord = {
       actor_id: this.mintId(),
       name: input.name,

@@ -23,6 +23,11 @@ export const Subspace = {
    * (see `runners/mk1-store.ts`).
    */
   runnerMk1: 0x07,
+  /**
+   * A runner pool (runner name) a namespace has seen, with the actor names its latest runner
+   * announced: `[0x08] ++ tuple(namespaceId, runnerName)` (see `catalog/runner-pools.ts`).
+   */
+  runnerPool: 0x08,
   /** One actor KV entry: `[0x10] ++ actor ++ userKey` (see `kv/layout.ts`). */
   kvEntry: 0x10,
   /** One actor's KV usage (bytes and key count): `[0x11] ++ actor`. */

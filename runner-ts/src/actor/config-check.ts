@@ -30,6 +30,7 @@ const CONFIG_KEYS = [
   "onWebSocket",
   "run",
   "actions",
+  "actionInputSchemas",
   "options",
 ] as const;
 
@@ -38,7 +39,6 @@ const UNSUPPORTED_CONFIG_KEYS: Readonly<Record<string, string>> = {
   onMigrate: "run migrations in onWake (it runs on every start) until onMigrate is supported",
   db: "SQLite (c.db) is not available yet; use c.kv or state",
   connParamsSchema: "validate connection params in onBeforeConnect",
-  actionInputSchemas: "validate the arguments inside the action",
   inspector: "the inspector is not available yet",
 };
 

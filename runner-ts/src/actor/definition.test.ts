@@ -92,3 +92,28 @@ describe("actor() config checks", () => {
     expect(() => actor({ state: {}, options: { name: "Counter", icon: "🔢", waitUntilTimeout: 1 } } as never)).not.toThrow();
   });
 });
+
+describe("action groups and input schemas", () => {
+  it("types the context inside nested groups", () => {
+    const def = actor({
+      state: { total: 0 },
+      actions: {
+        calculator: {
+          add: (c, a: number, b: number) => {
+            const total: number = c.state.total;
+            return total + a + b;
+          },
+        },
+      },
+    });
+    type Add = (typeof def)["config"]["actions"]["calculator"]["add"];
+    type _check = Expect<Equal<Parameters<Add>[1], number>>;
+    expect(typeof def.config.actions.calculator.add).toBe("function");
+  });
+
+  it("refuses at definition time a group entry that is not a handler, and a schema for no action", () => {
+    expect(() => actor({ state: {}, actions: { calculator: { add: 1 } } } as never)).toThrow("action `calculator.add` must be an action handler or a group");
+    const schema = { "~standard": { version: 1, vendor: "test", validate: (value: unknown) => ({ value }) } } as const;
+    expect(() => actor({ state: {}, actions: { a: () => 1 }, actionInputSchemas: { b: schema } })).toThrow("`b`, which is not an action");
+  });
+});

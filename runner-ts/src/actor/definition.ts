@@ -8,6 +8,7 @@
  */
 import type { Client } from "@actorwire/client";
 import type { Logger } from "pino";
+import { flattenActions, type ActionInputSchemas } from "./actions.js";
 import { checkActorConfig } from "./config-check.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -281,8 +282,13 @@ export type ActionHandler<S, CP, CS, V, E extends EventsConfig, Q extends Queues
   ...args: any[]
 ) => any;
 
-/** The `actions` map of a definition. */
-export type Actions<S, CP, CS, V, E extends EventsConfig, Q extends QueuesConfig> = Record<string, ActionHandler<S, CP, CS, V, E, Q>>;
+/**
+ * The `actions` map of a definition: handlers, or groups of them (`{ calculator: { add } }` is
+ * the action `calculator.add`, as in rivetkit).
+ */
+export interface Actions<S, CP, CS, V, E extends EventsConfig, Q extends QueuesConfig> {
+  readonly [name: string]: ActionHandler<S, CP, CS, V, E, Q> | Actions<S, CP, CS, V, E, Q>;
+}
 
 /** A raw WebSocket as `onWebSocket` receives it (WinterTC-style subset). */
 export interface ActorWebSocket {
@@ -391,6 +397,11 @@ export interface ActorConfig<
   /** A long-running loop started after `onWake`; `c.abortSignal` fires on shutdown. */
   readonly run?: (c: ActorContext<S, CP, CS, V, E, Q>) => void | Promise<void>;
   readonly actions?: A;
+  /**
+   * Standard Schemas (zod, valibot, …) for actions' argument tuples, nested like the groups or
+   * by dotted name; a call whose arguments fail is refused with `actor.validation_error` (400).
+   */
+  readonly actionInputSchemas?: ActionInputSchemas;
   readonly options?: ActorOptions;
 }
 
@@ -430,6 +441,8 @@ export function actor<
   A extends Actions<S, CP, CS, V, E, Q> = Actions<S, CP, CS, V, E, Q>,
 >(config: ActorConfig<S, CP, CS, V, I, E, Q, A>): ActorDefinition<S, CP, CS, V, I, E, Q, A> {
   checkActorConfig(config);
+  // Flattening checks the groups and schemas now, at definition time, rather than at the first call.
+  flattenActions(config);
   if (config.state !== undefined && config.createState !== undefined) {
     throw new TypeError("actor(): `state` and `createState` are mutually exclusive");
   }

@@ -231,6 +231,36 @@ describe("ActorInstance", () => {
     expect(error.message).toContain("20 ms");
   });
 
+  it("calls nested action groups by dotted name and validates arguments with Standard Schemas", async () => {
+    // A hand-made Standard Schema: a tuple of two numbers, coerced from numeric strings.
+    const twoNumbers = {
+      "~standard": {
+        version: 1 as const,
+        vendor: "test",
+        validate: (value: unknown) => {
+          const args = value as unknown[];
+          const numbers = args.map(Number);
+          if (args.length !== 2 || numbers.some(Number.isNaN)) return { issues: [{ message: "expected two numbers", path: [0] }] };
+          return { value: numbers };
+        },
+      },
+    };
+    const { inst } = instance(
+      actor({
+        state: {},
+        actions: { calculator: { add: (_c, a: number, b: number) => a + b, scientific: { square: (_c, x: number) => x * x } } },
+        actionInputSchemas: { calculator: { add: twoNumbers } },
+      }),
+    );
+    await inst.start([]);
+    expect(await inst.invokeAction("calculator.add", ["2", 3])).toBe(5);
+    expect(await inst.invokeAction("calculator.scientific.square", [4])).toBe(16);
+    const error = (await inst.invokeAction("calculator.add", ["x"]).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ group: "actor", code: "validation_error", metadata: { issues: [{ message: "expected two numbers", path: [0] }] } });
+    expect(error.message).toContain("calculator.add");
+    await expect(inst.invokeAction("calculator", [])).rejects.toMatchObject({ code: "action_not_found" });
+  });
+
   it("maps unknown actions, user errors and other throws to their wire errors", async () => {
     const { inst } = instance(
       actor({

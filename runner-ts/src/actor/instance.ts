@@ -18,6 +18,7 @@ import type { ActorStartInfo, ActorStopReason, HibernatingRequest, RunnerApi } f
 import { parseActorKey } from "./actor-key.js";
 import { exactArrayBuffer } from "../runner/bytes.js";
 import { decodeValue, encodeValue } from "./cbor.js";
+import { flattenActions, validateActionArgs } from "./actions.js";
 import { ActorContextImpl, type ContextHost } from "./context.js";
 import type { ActorSurfaces, AnyActorConfig, CreateSurfaces, KvWrite, SurfaceHost } from "./contract.js";
 import type { ActorKv, ActorSchedule, Conn } from "./definition.js";
@@ -447,9 +448,10 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
       if (this.phase === "starting") await this.ready;
       else throw this.phase === "stopped" ? notFound(this.actorId) : stopping(this.actorId);
     }
-    const actions = this.type.config.actions as Record<string, AnyFn> | undefined;
-    const fn = actions !== undefined && Object.hasOwn(actions, name) ? actions[name] : undefined;
-    if (typeof fn !== "function") throw actionNotFound(name);
+    const { handlers, schemas } = flattenActions(this.type.config);
+    const fn = handlers.get(name);
+    if (fn === undefined) throw actionNotFound(name);
+    const schema = schemas.get(name);
 
     this.idle.begin();
     this.actionsInFlight++;
@@ -457,6 +459,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     const ctx = new ActorContextImpl(this, extra?.conn as Conn | undefined, extra?.request);
     try {
       const timeout = this.type.options.actionTimeout;
+      if (schema !== undefined) args = await validateActionArgs(schema, name, args);
       let output: unknown = fn(ctx, ...args);
       if (isPromiseLike(output)) output = await withTimeout(output, timeout, () => actionTimedOut(name, timeout));
       const transform = this.type.config.onBeforeActionResponse as AnyFn | undefined;

@@ -103,6 +103,7 @@ export function statusForError(error: ActorError): number {
   if (group === "actor" && code === "method_not_allowed") return 405;
   if (group === "actor" && code === "not_found") return 404;
   if (group === "actor" && code === "invalid_request") return 400;
+  if (group === "actor" && code === "validation_error") return 400;
   if (group === "request" || group === "encoding" || group === "message" || group === "queue") return 400;
   if (group === "user") return 400;
   return 500;

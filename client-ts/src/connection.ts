@@ -340,6 +340,12 @@ export class ActorConnRaw {
         const closeError = closeReasonError(event);
         if (closeError !== undefined && isStaleActorError(closeError.group, closeError.code)) this.resolver.invalidate();
         if (!opened) {
+          // A gateway that refuses the upgrade with an HTTP error (ours answers 404
+          // `actor.not_found` for a destroyed actor) shows only as a reasonless close: the
+          // body is out of reach in browsers. For a key handle the cached ID may be what is
+          // wrong, so the next attempt resolves the key again (for getOrCreate, creating the
+          // actor anew) instead of retrying a dead ID for ever.
+          if (openError === undefined && closeError === undefined) this.resolver.invalidate();
           reject(openError ?? closeError ?? new ClientNetworkError(`WebSocket closed before Init (code ${event.code}${event.reason ? `, ${event.reason}` : ""})`));
           return;
         }

@@ -376,6 +376,23 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         expect(byId).toBeInstanceOf(ActorError);
         expect((byId as ActorError).group).toBe("actor");
       });
+
+      it("connects a getOrCreate handle whose actor was destroyed by resolving it again (creating a new actor)", async () => {
+        const key = freshKey("staleconn");
+        const handle = client.counter.getOrCreate(key);
+        expect(await handle.increment(4)).toBe(4);
+        const first = await handle.resolve();
+        await stack.destroyActor(first);
+        const conn = handle.connect();
+        try {
+          await until(() => conn.connStatus === "connected", "the connection to a new actor to open");
+          expect(conn.actorId).not.toBe(first);
+          expect(await conn.increment(1)).toBe(1);
+          expect(await handle.resolve()).toBe(conn.actorId);
+        } finally {
+          await conn.dispose();
+        }
+      }, 30_000);
     });
   }
 

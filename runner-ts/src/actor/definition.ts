@@ -487,6 +487,14 @@ export interface RegistryStartConfig {
   readonly logger?: Logger;
   /** Drain on SIGTERM/SIGINT and exit; default true. */
   readonly handleSignals?: boolean;
+  /**
+   * The engine endpoint clients should use, as `registry.handler()`'s `/metadata` reports it
+   * (`clientEndpoint`); `RIVET_PUBLIC_ENDPOINT`, else `endpoint`. Set it when the runner reaches
+   * the engine by an address browsers cannot (a private network name).
+   */
+  readonly publicEndpoint?: string;
+  /** The token clients should use (`clientToken` in `/metadata`); `RIVET_PUBLIC_TOKEN`. The runner's own `token` is never reported. */
+  readonly publicToken?: string;
 }
 
 /** What `registry.start()` returns. */
@@ -505,4 +513,16 @@ export interface Registry<U extends RegistryActors> {
   readonly use: U;
   /** Connects to the engine and hosts these actors. */
   start(config?: RegistryStartConfig): RegistryHandle;
+  /**
+   * A fetch handler (`(Request) => Promise<Response>`) to mount at `/api/rivet/*` in Hono,
+   * Express (through a fetch adapter), Next route handlers and the like. The first request
+   * starts the registry (as `start()` with the config given to `setup()`, once per registry);
+   * it answers `GET …/metadata` (rivetkit's discovery: clients given the app's URL learn the
+   * engine's endpoint and namespace) and `GET …/health`. Rivet's serverless start
+   * (`…/start`, the engine calling the app) is refused with 501 `registry.serverless_unsupported`:
+   * the runner connects to the engine itself, so the app must be a long-running process.
+   */
+  handler(request: Request): Promise<Response>;
+  /** The runner the last `start()` (or the first `handler()` request) started, if any: to shut it down. */
+  readonly current: RegistryHandle | undefined;
 }

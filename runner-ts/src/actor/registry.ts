@@ -20,14 +20,19 @@ import type { Registry, RegistryActors, RegistryHandle, RegistryStartConfig } fr
 import { clientUnavailable, notFound } from "./errors.js";
 import { ActorInstance, type ActorType } from "./instance.js";
 import { resolveOptions } from "./options.js";
+import { createFetchHandler } from "./fetch-handler.js";
 import { createSurfaces } from "./surfaces.js";
 
 /** The engine endpoint when neither the config nor `RIVET_ENDPOINT` names one. */
 export const DEFAULT_ENDPOINT = "http://127.0.0.1:6420";
 
-/** Groups actor definitions; `start()` hosts them on an engine. */
-export function setup<U extends RegistryActors>(input: { readonly use: U }): Registry<U> {
-  return new ActorRegistry(input.use);
+/**
+ * Groups actor definitions; `start()` hosts them on an engine. The other fields are defaults
+ * for `start()` (which may override them) and the config `handler()` starts with.
+ */
+export function setup<U extends RegistryActors>(input: { readonly use: U } & RegistryStartConfig): Registry<U> {
+  const { use, ...defaults } = input;
+  return new ActorRegistry(use, defaults);
 }
 
 /** A registry plus the runner it started. */
@@ -37,9 +42,31 @@ export interface StartedRegistry extends RegistryHandle {
 }
 
 class ActorRegistry<U extends RegistryActors> implements Registry<U> {
-  constructor(readonly use: U) {}
+  /** The registry `handler()` serves from: the last one started, or one it starts itself. */
+  private started: StartedRegistry | undefined;
+  private routes: ((request: Request) => Promise<Response>) | undefined;
 
-  start(config: RegistryStartConfig = {}): StartedRegistry {
+  constructor(
+    readonly use: U,
+    private readonly defaults: RegistryStartConfig = {},
+  ) {}
+
+  get current(): StartedRegistry | undefined {
+    return this.started;
+  }
+
+  handler = (request: Request): Promise<Response> => {
+    this.routes ??= createFetchHandler(() => (this.started ??= this.start()), {
+      actorNames: Object.keys(this.use),
+      clientEndpoint: () => this.defaults.publicEndpoint ?? process.env.RIVET_PUBLIC_ENDPOINT ?? this.defaults.endpoint ?? process.env.RIVET_ENDPOINT ?? DEFAULT_ENDPOINT,
+      clientNamespace: () => this.defaults.namespace ?? process.env.RIVET_NAMESPACE ?? "default",
+      clientToken: () => this.defaults.publicToken ?? process.env.RIVET_PUBLIC_TOKEN,
+    });
+    return this.routes(request);
+  };
+
+  start(overrides: RegistryStartConfig = {}): StartedRegistry {
+    const config: RegistryStartConfig = { ...this.defaults, ...overrides };
     const env = process.env;
     const logger = config.logger ?? defaultLogger();
     const endpoint = config.endpoint ?? env.RIVET_ENDPOINT ?? DEFAULT_ENDPOINT;
@@ -67,7 +94,7 @@ class ActorRegistry<U extends RegistryActors> implements Registry<U> {
     });
     host.attach(runner);
     const ready = runner.start();
-    return {
+    const started: StartedRegistry = {
       ready,
       runner,
       get runnerId() {
@@ -75,6 +102,8 @@ class ActorRegistry<U extends RegistryActors> implements Registry<U> {
       },
       shutdown: () => runner.shutdown(),
     };
+    this.started = started;
+    return started;
   }
 }
 

@@ -68,6 +68,8 @@ export class ActorConnRaw {
   readonly #closeHandlers = new Set<() => void>();
   readonly #errorHandlers = new Set<(error: Error) => void>();
   #ready: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void };
+  /** The current attempt, while one is under way. */
+  #attemptSettled: { promise: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | undefined;
 
   /** @internal */
   constructor(
@@ -154,11 +156,17 @@ export class ActorConnRaw {
     });
   }
 
-  /** Sends a queue message over HTTP, like `handle.send` (`undefined` unless `wait: true`). */
+  /**
+   * Sends a queue message over HTTP, like `handle.send` (`undefined` unless `wait: true`),
+   * after the connection's opening attempt, if one is under way, has settled.
+   */
   send(name: string, body: unknown, options: QueueSendOptions & { readonly wait: true }): Promise<QueueSendResult>;
   send(name: string, body: unknown, options?: QueueSendOptions & { readonly wait?: false }): Promise<void>;
   send(name: string, body: unknown, options?: QueueSendOptions): Promise<QueueSendResult | undefined>;
   async send(name: string, body: unknown, options: QueueSendOptions = {}): Promise<QueueSendResult | void> {
+    // While the socket is opening, the message waits for it, so that the events it causes
+    // reach this connection's listeners (the send itself travels over HTTP).
+    await this.untilAttemptSettled();
     return await this.ctx.handleFor(this.resolver, this.params, this.getParams).send(name, body, options);
   }
 
@@ -232,6 +240,7 @@ export class ActorConnRaw {
     this.#failAll(err);
     this.#ready.reject(err);
     this.#setStatus("idle");
+    this.#settleAttempt();
     const ws = this.#ws;
     this.#ws = undefined;
     if (ws !== undefined && ws.readyState !== 3) {
@@ -253,8 +262,27 @@ export class ActorConnRaw {
 
   #connect(): void {
     if (this.#disposed || this.#fatal !== undefined) return;
+    this.#attemptSettled ??= deferred();
     this.#setStatus("connecting");
     void this.#open().catch((err: unknown) => this.#onAttemptFailed(err));
+  }
+
+  /** Ends the current attempt's wait (see {@link untilAttemptSettled}). */
+  #settleAttempt(): void {
+    const attempt = this.#attemptSettled;
+    this.#attemptSettled = undefined;
+    attempt?.resolve();
+  }
+
+  /**
+   * @internal Resolves once the attempt under way (if any) has settled: the connection is
+   * open with its subscriptions sent, or the attempt failed, or the connection was disposed.
+   * Calls that may cause events wait for this, so that an event caused by a call made right
+   * after `connect()` and `on()` reaches the listener (the subscription goes out before the
+   * call does). It never rejects.
+   */
+  untilAttemptSettled(): Promise<void> {
+    return this.#attemptSettled?.promise ?? Promise.resolve();
   }
 
   async #open(): Promise<void> {
@@ -372,6 +400,7 @@ export class ActorConnRaw {
       if (!this.#trySend(action)) this.#queued.push(action);
     }
     for (const handler of [...this.#openHandlers]) safeCall(handler);
+    this.#settleAttempt();
   }
 
   /**
@@ -398,6 +427,7 @@ export class ActorConnRaw {
   }
 
   #onAttemptFailed(err: unknown): void {
+    this.#settleAttempt();
     if (this.#disposed) return;
     const error = err instanceof Error ? err : new Error(String(err));
     if (isFatalOpenError(error)) {

@@ -9,7 +9,7 @@ import type { ClientContext } from "./context.js";
 import { ClientConfigError, ClientTimeoutError } from "./errors.js";
 import { directGatewayUrl, gatewayHeaders, gatewayProtocols, queryGatewayUrl, toWebSocketUrl } from "./gateway.js";
 import { actorErrorFromWire } from "./actor-error.js";
-import { type ActorQuery, type ActorResolver, isStaleActorError, isTransientError, queryName, withActor } from "./resolver.js";
+import { type ActorQuery, type ActorResolver, isStaleActorError, isTransientError, queryName, raceAbort, withActor } from "./resolver.js";
 import { errorFromResponse, fetchOrThrow, parseErrorBody, readBody } from "./transport.js";
 import { assertMessageSize, contentTypeFor, decodeActionResponse, decodeQueueSendResponse, encodeActionRequest, encodeQueueSendRequest } from "./wire.js";
 
@@ -52,6 +52,8 @@ export type ActorFetchInit = RequestInit & ActorGatewayOptions;
 export class ActorHandleRaw {
   /** Queue sends from one handle are serialised so that they arrive in call order. */
   private queueChain: Promise<unknown> = Promise.resolve();
+  /** Connections made by `connect()` on this handle that have not finished opening yet. */
+  private readonly opening = new Set<ActorConnRaw>();
 
   /** @internal */
   constructor(
@@ -84,6 +86,7 @@ export class ActorHandleRaw {
     const encoding = this.ctx.config.encoding;
     const { signal, cleanup } = callSignal(opts.signal, opts.timeout, `action ${opts.name}`);
     try {
+      await this.untilConnectionsOpened(signal);
       const params = await this.resolveParams();
       const body = encodeActionRequest(opts.args ?? [], encoding);
       assertMessageSize(body, this.ctx.config.maxIncomingMessageSize, `the request of action ${opts.name}`);
@@ -114,6 +117,7 @@ export class ActorHandleRaw {
     const run = async (): Promise<QueueSendResult | undefined> => {
       this.ctx.assertOpen();
       await this.ctx.lookupMetadata();
+      await this.untilConnectionsOpened(options.signal);
       const encoding = this.ctx.config.encoding;
       const params = await this.resolveParams();
       const payload = encodeQueueSendRequest(
@@ -233,7 +237,10 @@ export class ActorHandleRaw {
       params === undefined ? this.getParams : undefined,
       { skipReadyWait: this.skip(options) },
     );
-    return this.ctx.wrapConn(conn);
+    const wrapped = this.ctx.wrapConn(conn);
+    this.opening.add(conn);
+    void conn.untilAttemptSettled().then(() => this.opening.delete(conn));
+    return wrapped;
   }
 
   /** The actor's ID, resolving the query (and creating the actor for getOrCreate) if needed. */
@@ -262,6 +269,18 @@ export class ActorHandleRaw {
       },
       "",
     );
+  }
+
+  /**
+   * Waits for the connections this handle opened that are still opening (first attempt):
+   * `conn = handle.connect(); conn.on("x", f); await handle.send(…)` must not cause "x"
+   * before the connection has asked for it, or `f` would miss it. Resolves at once when
+   * there are none; never fails (a connection that cannot open stops the wait).
+   */
+  private async untilConnectionsOpened(signal: AbortSignal | undefined): Promise<void> {
+    if (this.opening.size === 0) return;
+    const opened = Promise.all([...this.opening].map((conn) => conn.untilAttemptSettled())).then(() => undefined);
+    await (signal === undefined ? opened : raceAbort(opened, signal));
   }
 
   private skip(options: ActorGatewayOptions): boolean {

@@ -293,6 +293,28 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         expect(afterDispose).toBeInstanceOf(ActorConnDisposedError);
       });
 
+      it("delivers the events of a call made right after connect() (the README snippet), on the handle and on the connection", async () => {
+        const counter = client.counter.getOrCreate(freshKey("snippet"));
+        const conn = counter.connect({ name: "ana" });
+        const doubled: number[] = [];
+        conn.on("doubled", (n) => doubled.push(n));
+        expect(await counter.send("jobs", { n: 21 }, { wait: true })).toEqual({ status: "completed", response: { doubled: 42 } });
+        await until(() => doubled.includes(42), "the event of the first job");
+
+        const second = counter.connect();
+        const pings: string[] = [];
+        second.on("pinged", (t) => pings.push(t));
+        expect(await counter.ping("first")).toBe("first");
+        await until(() => pings.includes("first"), "the event of an action called right after connect()");
+
+        const third = counter.connect();
+        const thirdDoubled: number[] = [];
+        third.on("doubled", (n) => thirdDoubled.push(n));
+        await third.send("jobs", { n: 5 });
+        await until(() => thirdDoubled.includes(10), "the event of a send on the connection right after connect()");
+        await Promise.all([conn.dispose(), second.dispose(), third.dispose()]);
+      });
+
       it("re-runs getParams for the connection and for stateless calls", async () => {
         let calls = 0;
         const handle = client.counter.getOrCreate(freshKey("params"), {

@@ -110,11 +110,17 @@ describe("an app outside the repository", () => {
     children.push(runner);
   }, INSTALL_TIMEOUT_MS);
 
-  it("starts the engine through the installed bin, hosts an actor with the runner, and calls it with the client", () => {
-    const out = run(app, process.execPath, ["client.mjs", "full-app"], { RIVET_ENDPOINT: endpoint });
+  it("starts the engine through the installed bin, hosts an actor with the runner, and calls it with the client", async () => {
+    // The engine refuses actors for a runner name no runner has connected with yet, so the
+    // first call is repeated until the runner is there.
+    let out = run(app, process.execPath, ["client.mjs", "full-app"], { RIVET_ENDPOINT: endpoint });
+    for (let tries = 0; out.status !== 0 && out.stderr.includes("no_runner_config_configured") && tries < 60; tries++) {
+      await new Promise((r) => setTimeout(r, 500));
+      out = run(app, process.execPath, ["client.mjs", "full-app"], { RIVET_ENDPOINT: endpoint });
+    }
     expect(out.stderr).toBe("");
     expect(JSON.parse(out.stdout)).toEqual({ answer: 7, seen: 7 });
-  });
+  }, 60_000);
 
   it("type-checks a strict nodenext TypeScript file against the installed declarations, skipLibCheck off", () => {
     const tsc = createRequire(join(ROOT, "package.json")).resolve("typescript/bin/tsc");

@@ -116,10 +116,16 @@ describe("actorwire-conformance engine without an engine", () => {
     expect(run.code).toBe(1);
   }, 30_000);
 
-  it("refuses a command line without an endpoint (exit 2)", async () => {
+  it("refuses a command line without an endpoint or an image, or with both (exit 2)", async () => {
     const run = await runCli(["engine", "--run", "engine/**"]);
-    expect(run.stderr).toContain("--endpoint <http(s) URL> is required");
+    expect(run.stderr).toContain("--endpoint <http(s) URL> or --engine-image <image> is required");
     expect(run.code).toBe(2);
+    const both = await runCli(["engine", "--endpoint", "http://127.0.0.1:1", "--engine-image", "actorwire/engine:latest"]);
+    expect(both.stderr).toContain("give --endpoint or --engine-image, not both");
+    expect(both.code).toBe(2);
+    const badEnv = await runCli(["engine", "--engine-image", "actorwire/engine:latest", "--engine-env", "NOEQUALS"]);
+    expect(badEnv.stderr).toContain('--engine-env needs NAME=value, not "NOEQUALS"');
+    expect(badEnv.code).toBe(2);
   }, 30_000);
 });
 

@@ -76,6 +76,7 @@ export class Gateway {
         if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key);
       },
       send: (entry, index, kind) => this.send(entry, index, kind),
+      roundTrip: (runnerId) => this.runners.connection(runnerId)?.roundTrip() ?? Promise.resolve(false),
       runnerConnected: (runnerId) => this.runners.connection(runnerId)?.open === true,
       waitReady: (actorId, skipReadyWait, signal) => this.waitReady(actorId, skipReadyWait, signal),
     };

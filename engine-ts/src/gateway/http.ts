@@ -61,7 +61,7 @@ export async function serveHttp(host: TunnelHost, ctx: HttpRequestContext): Prom
       if (clientGone.signal.aborted) return;
       const placement = await host.waitReady(actorId, ctx.skipReadyWait, clientGone.signal);
       if (clientGone.signal.aborted) return;
-      exchange = new HttpExchange(host, ctx, actorId, placement, body, attempt === 0);
+      exchange = new HttpExchange(host, ctx, actorId, placement, body, attempt < MAX_ATTEMPTS - 1);
       const outcome = await exchange.run();
       exchange = undefined;
       if (outcome !== "retry") return;
@@ -109,6 +109,14 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
 }
 
 type ExchangeOutcome = "done" | "retry";
+
+/**
+ * How many times one request is sent to its actor: again when the runner answers that it
+ * does not host the actor (it ran nothing), which happens to requests that race the actor
+ * going to sleep; once, as Rivet's guard does, so that a runner that keeps saying so cannot
+ * loop a request.
+ */
+const MAX_ATTEMPTS = 2;
 
 /** One `ToClientRequestStart` and its answer; registered in the in-flight table meanwhile. */
 class HttpExchange implements TunnelEntry {
@@ -187,8 +195,21 @@ class HttpExchange implements TunnelEntry {
     }
   }
 
+  /**
+   * The generation the request was sent to stopped. If the runner has not answered yet, the
+   * request may still be on its way to it: the runner then answers that it does not host the
+   * actor, and the request waits for the wake and is sent again. So the gateway first makes
+   * sure the runner has handled everything sent before (a ping round trip). If no answer came
+   * by then, the actor may have run the request when it stopped, so it is never replayed:
+   * the client gets `503 actor.stopped`.
+   */
   onActorStopped(): void {
-    this.fail(actorStopped(), false);
+    if (this.state !== "waiting") return this.fail(actorStopped(), false);
+    void this.host.roundTrip(this.placement.runnerId).then((handled) => {
+      if (this.state !== "waiting") return;
+      if (!handled) this.host.log.debug({ requestId: this.key }, "could not confirm the runner handled the request");
+      this.fail(actorStopped(), false);
+    });
   }
 
   /**

@@ -60,6 +60,11 @@ export interface TunnelHost {
    * Returns false when that runner is not connected or the message could not be written.
    */
   send(entry: TunnelEntry, messageIndex: number, kind: runner.v7.ToClientTunnelMessageKind): boolean;
+  /**
+   * Resolves true once the runner has handled every tunnel message sent to it before the
+   * call; false when that cannot be known (runner gone, or one the engine does not ping).
+   */
+  roundTrip(runnerId: string): Promise<boolean>;
   /** Whether a runner is connected right now. */
   runnerConnected(runnerId: string): boolean;
   /** Waits for the actor to be ready, bounded by the ready timeout and `signal`. */

@@ -81,6 +81,10 @@ export class RunnerConnection {
   private isDraining = false;
   private lastAlive: number;
   private lastRtt: number | undefined;
+  /** The `ts` of the last ping sent; every ping's is strictly greater than the one before. */
+  private lastPingTs = 0n;
+  /** Callers of {@link roundTrip} waiting for the pong of their ping, oldest first. */
+  private fences: { readonly ts: bigint; readonly settle: (ok: boolean) => void }[] = [];
 
   constructor(init: RunnerConnectionInit, now: number = Date.now()) {
     this.socket = init.socket;
@@ -158,8 +162,42 @@ export class RunnerConnection {
     return true;
   }
 
+  /**
+   * Resolves true once the runner has handled every message the engine sent it before this
+   * call: a ping sent now is answered in order after them (runners handle their socket's
+   * messages in order). Resolves false when that cannot be known: a v1-v3 runner, which the
+   * engine does not ping, or a connection that closes first.
+   */
+  roundTrip(): Promise<boolean> {
+    if (this.family !== "mk2" || !this.open) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const ts = this.nextPingTs(Date.now());
+      const onClose = () => settle(false);
+      const settle = (ok: boolean) => {
+        this.socket.off("close", onClose);
+        this.fences = this.fences.filter((f) => f !== fence);
+        resolve(ok);
+      };
+      const fence = { ts, settle };
+      this.fences.push(fence);
+      this.socket.once("close", onClose);
+      if (!this.send({ tag: "ToClientPing", val: { ts } })) settle(false);
+    });
+  }
+
+  /** @internal The `ts` of the next ping: the clock, but strictly after every earlier ping's. */
+  nextPingTs(now: number): bigint {
+    let ts = BigInt(now);
+    if (ts <= this.lastPingTs) ts = this.lastPingTs + 1n;
+    this.lastPingTs = ts;
+    return ts;
+  }
+
   /** @internal Records a `ToServerPong` answering our ping sent at `ts`. */
   recordPong(ts: bigint, now: number): void {
+    // Pongs come in the order of the pings, and ping timestamps only grow: this one answers
+    // every fence whose ping was sent at or before it.
+    for (const fence of this.fences.filter((f) => f.ts <= ts)) fence.settle(true);
     this.lastAlive = now;
     // A runner echoes our own clock, so this cannot go negative unless the runner lies.
     this.lastRtt = Math.max(0, now - Number(ts));

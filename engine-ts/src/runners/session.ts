@@ -326,7 +326,7 @@ export class RunnerSession {
     if (now - connection.lastPongAt > pingTimeoutMs) {
       return this.fail(new RunnerWsError("ws.ping_timed_out", `no pong for more than ${pingTimeoutMs} ms`));
     }
-    if (this.family === "mk2") connection.send({ tag: "ToClientPing", val: { ts: BigInt(now) } });
+    if (this.family === "mk2") connection.send({ tag: "ToClientPing", val: { ts: connection.nextPingTs(now) } });
     this.schedulePing();
   }
 

@@ -21,7 +21,7 @@ export function withActionMethods<T extends HasAction>(target: T): T {
       if (prop === "then" || prop === "toJSON") return undefined;
       let method = methods.get(prop);
       if (method === undefined) {
-        method = (...args: unknown[]) => obj.action({ name: prop, args });
+        method = actionMethod(obj, prop);
         methods.set(prop, method);
       }
       void receiver;
@@ -29,6 +29,27 @@ export function withActionMethods<T extends HasAction>(target: T): T {
     },
     has(obj, prop) {
       return typeof prop === "string" ? true : Reflect.has(obj, prop);
+    },
+  });
+}
+
+/**
+ * The method for action `name`: calling it runs the action, and its properties are the
+ * actions of a nested group, so `handle.calculator.add(1, 2)` runs the action
+ * `calculator.add`, as the runtime names nested groups.
+ */
+function actionMethod(target: HasAction, name: string): (...args: unknown[]) => Promise<unknown> {
+  const call = (...args: unknown[]): Promise<unknown> => target.action({ name, args });
+  const nested = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  return new Proxy(call, {
+    get(fn, prop) {
+      if (typeof prop === "symbol" || prop === "then" || prop === "toJSON" || prop === "name" || prop === "length") return Reflect.get(fn, prop);
+      let method = nested.get(prop);
+      if (method === undefined) {
+        method = actionMethod(target, `${name}.${prop}`);
+        nested.set(prop, method);
+      }
+      return method;
     },
   });
 }

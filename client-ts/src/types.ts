@@ -33,8 +33,13 @@ export type ActorActionFunction<Args extends unknown[] = unknown[], Response = u
   ...args: Args extends [unknown, ...infer Rest] ? Rest : Args
 ) => Promise<Response>;
 
+/** The action methods of an actions map; a nested group (`{ calculator: { add } }`) becomes a nested map, called as `calculator.add`. */
 type ActionMapOf<A> = {
-  [K in keyof A as K extends string ? K : never]: A[K] extends (...args: infer P) => infer R ? ActorActionFunction<P, Awaited<R>> : never;
+  [K in keyof A as K extends string ? K : never]: A[K] extends (...args: infer P) => infer R
+    ? ActorActionFunction<P, Awaited<R>>
+    : A[K] extends Record<string, unknown>
+      ? ActionMapOf<A[K]>
+      : never;
 };
 
 /** The typed action methods of an actor definition (any names and arguments when untyped). */

@@ -90,6 +90,12 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         expect(await counter.action({ name: "increment", args: [1] })).toBe(8);
       });
 
+      it("calls an action of a nested group (calculator.add)", async () => {
+        const counter = client.counter.getOrCreate(freshKey("group"));
+        expect(await counter.calculator.add(2, 3)).toBe(5);
+        expect(await counter.action({ name: "calculator.add", args: [4, 5] })).toBe(9);
+      });
+
       it("round-trips structured values, bytes and large payloads", async () => {
         const counter = client.counter.getOrCreate(freshKey("echo"));
         const value = { a: 1, b: [1, "x", null, true], nested: { s: "ü€😀" } };

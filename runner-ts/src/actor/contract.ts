@@ -53,6 +53,14 @@ export interface SurfaceHost {
    */
   track<T>(work: () => Promise<T>): Promise<T>;
   /**
+   * Admits one tunnelled HTTP request: it counts as work that the actor's stop waits for
+   * (within the grace period), and its action runs even if the stop began meanwhile. Returns
+   * the function that ends it, or undefined once the actor is stopping: nothing of such a
+   * request may run, and it is refused as "not hosted here" so that the gateway sends it
+   * again after the wake.
+   */
+  admitRequest(): (() => void) | undefined;
+  /**
    * Writes KV entries in the actor's next coalesced batch, together with any dirty state,
    * and resolves once the batch is durable.
    */

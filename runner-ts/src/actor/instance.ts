@@ -446,7 +446,11 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   async invokeAction(name: string, args: readonly unknown[], extra?: { conn?: unknown; request?: Request }): Promise<unknown> {
     if (this.phase !== "running") {
       if (this.phase === "starting") await this.ready;
-      else throw this.phase === "stopped" ? notFound(this.actorId) : stopping(this.actorId);
+      // An HTTP request was admitted before the stop began (see admitRequest): the stop waits
+      // for it, and its action runs, so that nothing it started is cut off or refused halfway.
+      else if (!(this.phase === "stopping" && extra?.request !== undefined)) {
+        throw this.phase === "stopped" ? notFound(this.actorId) : stopping(this.actorId);
+      }
     }
     const { handlers, schemas } = flattenActions(this.type.config);
     const fn = handlers.get(name);
@@ -485,6 +489,17 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     } finally {
       this.workEnded();
     }
+  }
+
+  admitRequest(): (() => void) | undefined {
+    if (this.phase === "stopping" || this.phase === "stopped") return undefined;
+    this.idle.begin();
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.workEnded();
+    };
   }
 
   persist(write: KvWrite): Promise<void> {

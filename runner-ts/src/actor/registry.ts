@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import { createClient } from "@actorwire/client";
+import { RunnerError } from "../runner/errors.js";
 import { defaultLogger } from "../runner/log.js";
 import { Runner } from "../runner/runner.js";
 import type {
@@ -173,10 +174,9 @@ export class ActorHost implements RunnerHandler {
 
   async fetch(actorId: string, request: Request, info: TunnelRequestInfo): Promise<Response> {
     const instance = this.actors.get(actorId);
-    if (instance === undefined) {
-      const error = notFound(actorId);
-      return Response.json({ group: error.group, code: error.code, message: error.message, metadata: null }, { status: 404 });
-    }
+    // Not (or no longer) hosted here, so nothing of the request ran: the runner answers it so
+    // that the gateway sends it again once the actor is awake.
+    if (instance === undefined) throw new RunnerError("runner.actor_not_found", `actor ${actorId} is not hosted here`);
     return instance.surfaces.fetch(request, info);
   }
 

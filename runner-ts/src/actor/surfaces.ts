@@ -3,6 +3,7 @@
  * the tunnel, put together. The core calls `load` while starting, `started` once the actor is
  * ready, `fetch`/`websocket` per tunnelled request, and `stop` while shutting down.
  */
+import { RunnerError } from "../runner/errors.js";
 import type { HibernatedSocketMeta, HibernatingRequest, TunnelRequestInfo, TunnelWebSocket } from "../runner/types.js";
 import { acceptConnectSocket } from "./connection-socket.js";
 import { CONN_INTERNALS } from "./connection.js";
@@ -91,12 +92,17 @@ class Surfaces implements ActorSurfaces {
 
   async fetch(request: Request, _info: TunnelRequestInfo): Promise<Response> {
     await this.host.ready;
+    const end = this.host.admitRequest();
+    // The actor began to stop before it took the request: nothing of it runs here, and the
+    // runner answers it so that the gateway sends it again after the wake.
+    if (end === undefined) throw new RunnerError("runner.actor_not_found", `actor ${this.host.actorId} is stopping; the request is sent again after it wakes`);
     this.rt.inFlightRequests++;
     this.host.activityChanged();
     try {
       return await routeRequest(this.rt, request);
     } finally {
       this.rt.inFlightRequests--;
+      end();
       this.host.activityChanged();
     }
   }

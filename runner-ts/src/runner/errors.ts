@@ -20,6 +20,12 @@ export type RunnerErrorId =
   | "runner.lost"
   /** The runner shut down (or was evicted) before the work could complete. */
   | "runner.shutdown"
+  /**
+   * Thrown by a handler's `fetch` for a request its actor did not start handling because the
+   * actor is not (or no longer) hosted here: the runner answers it as it answers a request for
+   * an actor it does not host, so that the gateway sends it again once the actor is awake.
+   */
+  | "runner.actor_not_found"
   /** A WebSocket payload over the tunnel limit, or a socket used in the wrong state. */
   | "tunnel.payload_too_large"
   | "tunnel.invalid_state";

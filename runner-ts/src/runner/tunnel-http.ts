@@ -1,5 +1,6 @@
 import type { runner } from "@actorwire/protocol";
 import { exactArrayBuffer, idHex } from "./bytes.js";
+import { RunnerError } from "./errors.js";
 import type { LocalActor } from "./local-actor.js";
 import { MAX_TUNNEL_PAYLOAD_BYTES, type Tunnel, type TunnelEntry } from "./tunnel.js";
 import type { TunnelRequestInfo } from "./types.js";
@@ -9,7 +10,10 @@ type ToServerTunnelMessageKind = runner.v7.ToServerTunnelMessageKind;
 const encoder = new TextEncoder();
 const EMPTY = new ArrayBuffer(0);
 
-/** The answer that makes the gateway wait for the actor and retry, as Rivet's runner sends it. */
+/**
+ * The answer that makes the gateway wait for the actor and retry, as Rivet's runner sends it:
+ * "this runner does not host the actor", which also promises that nothing of the request ran.
+ */
 function notFound(): ToServerTunnelMessageKind {
   return plainResponse(503, "Actor not found", { "x-rivet-error": "runner.actor_not_found" });
 }
@@ -25,6 +29,7 @@ function plainResponse(status: number, text: string, extra: Record<string, strin
 /** `ToClientRequestStart`: answers at once if the actor is not here, otherwise starts an exchange. */
 export function startHttpRequest(tunnel: Tunnel, gatewayId: ArrayBuffer, requestId: ArrayBuffer, start: runner.v7.ToClientRequestStart): void {
   const actor = tunnel.host.actor(start.actorId);
+  // A stopping actor takes no new request: the gateway sends it again after the wake.
   if (actor === undefined || actor.state === "stopping") {
     tunnel.host.log.debug({ actorId: start.actorId, requestId: idHex(requestId) }, "HTTP request for an actor not hosted here");
     tunnel.sendAt(gatewayId, requestId, 0, notFound());
@@ -45,6 +50,14 @@ export function startHttpRequest(tunnel: Tunnel, gatewayId: ArrayBuffer, request
 class HttpExchange implements TunnelEntry {
   nextIndex = 0;
   private ended = false;
+  /**
+   * Where the request is: waiting for its actor to finish starting (nothing ran: a stop then
+   * answers "not hosted here"), handed to the handler (something may have run: its answer is
+   * sent even after the actor stopped), or relaying the handler's response.
+   */
+  private phase: "waiting" | "handling" | "responding" = "waiting";
+  /** Set when the actor stopped while the handler had the request. */
+  private actorStopped = false;
   private readonly abort = new AbortController();
   private bodyController: ReadableStreamDefaultController<Uint8Array> | undefined;
   private reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -60,19 +73,29 @@ class HttpExchange implements TunnelEntry {
   async run(): Promise<void> {
     const { host } = this.tunnel;
     try {
-      // The gateway waits for the actor to be ready, but a request can still race a start.
-      if (this.actor.state === "starting" && !(await this.actor.started)) {
-        if (!this.ended) this.tunnel.send(this, notFound());
+      // The gateway waits for the actor to be ready, but a request can still race a start,
+      // and the actor can be told to stop while it starts: the request then never reaches it.
+      if (this.actor.state === "starting") await this.actor.started;
+      if (this.ended) return;
+      if (this.actor.state !== "running") {
+        this.refuseNotHosted();
         return;
       }
-      if (this.ended) return;
       const request = this.buildRequest();
       const info: TunnelRequestInfo = { gatewayId: this.gatewayId, requestId: this.requestId, isRestoring: false };
       let response: unknown;
+      this.phase = "handling";
       try {
         response = await host.handler.fetch(this.actor.actorId, request, info);
       } catch (err) {
         if (this.ended) return;
+        if (err instanceof RunnerError && err.id === "runner.actor_not_found") {
+          this.refuseNotHosted();
+          return;
+        }
+        // A handler that failed after the stop (its signal aborted it) leaves the gateway to
+        // answer `actor.stopped`: the request may have run in part.
+        if (this.actorStopped) return;
         host.log.error({ err, actorId: this.actor.actorId }, "the actor's fetch handler threw");
         this.tunnel.send(this, plainResponse(500, "Internal Server Error"));
         return;
@@ -81,6 +104,7 @@ class HttpExchange implements TunnelEntry {
         if (response instanceof Response) void response.body?.cancel().catch(() => {});
         return;
       }
+      this.phase = "responding";
       if (!(response instanceof Response)) {
         host.log.error({ actorId: this.actor.actorId }, "the actor's fetch handler did not return a Response");
         this.tunnel.send(this, plainResponse(500, "Internal Server Error"));
@@ -120,8 +144,42 @@ class HttpExchange implements TunnelEntry {
     }
   }
 
+  /**
+   * The actor stopped (its grace period for the requests it had taken is over). A request it
+   * never got is answered "not hosted here" and sent again after the wake. A request in the
+   * handler may have run: its signal aborts, and whatever the handler still answers is sent
+   * (an action that finished as the actor stopped has its answer on the way), since the
+   * gateway waits for the runner's answers before it gives up on the request. A response
+   * being relayed is aborted, as before.
+   */
   onActorStopped(): void {
-    this.cancel("the actor stopped");
+    if (this.ended) return;
+    if (this.phase === "waiting") {
+      this.refuseNotHosted();
+      this.end();
+      return;
+    }
+    if (this.phase === "responding") {
+      this.cancel("the actor stopped");
+      return;
+    }
+    this.actorStopped = true;
+    this.detach();
+    const reason = new DOMException("the actor stopped", "AbortError");
+    this.abort.abort(reason);
+    // The rest of a streamed request body can no longer arrive.
+    try {
+      this.bodyController?.error(reason);
+    } catch {
+      // Already closed.
+    }
+    this.bodyController = undefined;
+  }
+
+  /** Answers that the actor is not hosted here; nothing of the request ran. */
+  private refuseNotHosted(): void {
+    this.tunnel.host.log.debug({ actorId: this.actor.actorId, requestId: idHex(this.requestId) }, "HTTP request refused: its actor stopped before it handled it");
+    this.tunnel.send(this, notFound());
   }
 
   supersede(): void {
@@ -145,6 +203,11 @@ class HttpExchange implements TunnelEntry {
   private end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.detach();
+  }
+
+  /** Leaves the tunnel's table and the actor's entries; nothing more from the gateway reaches it. */
+  private detach(): void {
     this.tunnel.unregister(this);
     this.actor.entries.delete(this);
   }

@@ -151,7 +151,10 @@ export interface RunnerHandler {
   onActorStop(actorId: string, generation: number, reason: ActorStopReason): Promise<void>;
   /**
    * Answers one HTTP request tunnelled to an actor. The request body may be streamed; a
-   * response with a streamed body is relayed as chunks.
+   * response with a streamed body is relayed as chunks. A request the actor refuses without
+   * having run anything of it (it is stopping) throws `RunnerError` `runner.actor_not_found`:
+   * the gateway then sends it again after the wake. The request's signal aborts when the actor
+   * stops; an answer the handler still returns after that is sent.
    */
   fetch(actorId: string, request: Request, info: TunnelRequestInfo): Promise<Response>;
   /**

@@ -1,0 +1,105 @@
+import { createClient } from "@actorwire/client";
+import { EngineProcess } from "@actorwire/testkit";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { actor, setup } from "../src/index.js";
+
+// Issue 18: requests that raced an actor going to sleep were answered `503 actor.stopped`
+// (4-15 per run of this test), which the client does not retry. The runner took them (a
+// request waiting for the actor to finish starting when the stop came, or one that arrived
+// while the actor was stopping) and dropped them without an answer when the actor stopped.
+// Now the runner answers every request the actor had not started with "not hosted here"
+// (`503 runner.actor_not_found`), and the gateway sends it again after the wake; a request the
+// actor started runs to completion within the stop's grace period. So under load, with the
+// public API putting the actors to sleep again and again, every call succeeds, and each
+// acknowledged increment is applied exactly once.
+
+const ACTORS = 4;
+const CALLERS = 24;
+const SLEEPS_PER_ACTOR = 8;
+
+const tally = actor({
+  state: { count: 0, ids: [] as string[] },
+  actions: {
+    /** Adds one and records who did, so that a call applied twice shows up. */
+    increment: (c, id: string) => {
+      c.state.count += 1;
+      c.state.ids.push(id);
+      return c.state.count;
+    },
+    get: (c) => c.state,
+  },
+});
+
+describe("stateless action calls while the public API puts their actors to sleep", () => {
+  let engine: EngineProcess;
+  let registry: ReturnType<typeof setup<{ tally: typeof tally }>>;
+
+  beforeAll(async () => {
+    engine = await EngineProcess.start();
+    registry = setup({ use: { tally }, endpoint: engine.base, runnerName: "sleep-race", handleSignals: false, logger: pino({ level: "silent" }) });
+    await registry.start().ready;
+  }, 60_000);
+
+  afterAll(async () => {
+    await registry?.current?.shutdown();
+    await engine?.close();
+  });
+
+  it("answers every call and applies each acknowledged increment exactly once", { timeout: 120_000 }, async () => {
+    const client = createClient<typeof registry>({ endpoint: engine.base, poolName: "sleep-race", disableMetadataLookup: true });
+    try {
+      const handles = Array.from({ length: ACTORS }, (_, i) => client.tally.getOrCreate(["race", String(i)]));
+      const actorIds = await Promise.all(handles.map((h) => h.resolve()));
+
+      let sleeping = true;
+      const acknowledged: string[][] = handles.map(() => []);
+      const failures: string[] = [];
+      const callers = Array.from({ length: CALLERS }, async (_, caller) => {
+        // Each caller keeps calling while the sleeps go on, and a few times after.
+        for (let n = 0, after = 0; sleeping || after < 3; n++) {
+          if (!sleeping) after++;
+          const target = (caller + n) % ACTORS;
+          const id = `${caller}-${n}`;
+          try {
+            await (handles[target] as (typeof handles)[number]).increment(id);
+            (acknowledged[target] as string[]).push(id);
+          } catch (error) {
+            const e = error as { group?: string; code?: string; message?: string };
+            failures.push(`${id} on actor ${target}: ${e.group}.${e.code} ${e.message}`);
+          }
+        }
+      });
+
+      const sleeps: { actorId: string; status: number; body: string }[] = [];
+      const sleeper = (async () => {
+        for (let round = 0; round < SLEEPS_PER_ACTOR; round++) {
+          await Promise.all(
+            actorIds.map(async (actorId) => {
+              const res = await fetch(`${engine.base}/actors/${actorId}/sleep?namespace=default`, { method: "POST" });
+              sleeps.push({ actorId, status: res.status, body: await res.text() });
+            }),
+          );
+          // Calls wake the actors between two rounds; this only paces the rounds, nothing waits on it.
+          await new Promise((resolve) => setTimeout(resolve, 150));
+        }
+        sleeping = false;
+      })();
+
+      await sleeper;
+      await Promise.all(callers);
+
+      expect(sleeps.filter((s) => s.status !== 200)).toEqual([]);
+      expect(sleeps).toHaveLength(ACTORS * SLEEPS_PER_ACTOR);
+      expect(failures).toEqual([]);
+      for (let i = 0; i < ACTORS; i++) {
+        const state = await (handles[i] as (typeof handles)[number]).get();
+        const mine = acknowledged[i] as string[];
+        expect(state.count).toBe(mine.length);
+        expect([...state.ids].sort()).toEqual([...mine].sort());
+      }
+    } finally {
+      await client.dispose();
+    }
+  });
+});

@@ -214,6 +214,37 @@ describe("sleep, wake and destroy", () => {
     expect(await woken).toEqual({ runnerId: r.runnerId, generation: 1 });
   });
 
+  it("a second sleep from the API while it stops does not cancel the wake a waiting request asked for", async () => {
+    const h = await harness();
+    const r = await connect(h);
+    const id = await runningActor(h, r);
+    h.lifecycle.sleep(id);
+    await expectCommand(r, id, 0, 1, "CommandStopActor");
+    const woken = h.lifecycle.waitReady(id, { timeoutMs: 5_000 });
+    // Before the fix this cleared the wake, so the actor slept and the request waited out its timeout.
+    h.lifecycle.sleep(id);
+    expect(h.lifecycle.state(id)).toMatchObject({ phase: "stopping", wake: true });
+    r.stopped(id, 0);
+    await expectCommand(r, id, 1, 0, "CommandStartActor");
+    r.running(id, 1);
+    expect(await woken).toEqual({ runnerId: r.runnerId, generation: 1 });
+  });
+
+  it("a request waiting for a starting actor that the API puts to sleep wakes it again", async () => {
+    const h = await harness();
+    const r = await connect(h);
+    const id = h.createActor();
+    await expectCommand(r, id, 0, 0, "CommandStartActor");
+    const woken = h.lifecycle.waitReady(id, { timeoutMs: 5_000 });
+    h.lifecycle.sleep(id);
+    await expectCommand(r, id, 0, 1, "CommandStopActor");
+    r.stopped(id, 0);
+    // Before the fix the actor slept here and the request waited out its timeout.
+    await expectCommand(r, id, 1, 0, "CommandStartActor");
+    r.running(id, 1);
+    expect(await woken).toEqual({ runnerId: r.runnerId, generation: 1 });
+  });
+
   it("a stop intent destroys the actor once it has stopped and frees its key", async () => {
     const h = await harness();
     const r = await connect(h);

@@ -91,6 +91,11 @@ describe("stateless action calls while the public API puts their actors to sleep
 
       expect(sleeps.filter((s) => s.status !== 200)).toEqual([]);
       expect(sleeps).toHaveLength(ACTORS * SLEEPS_PER_ACTOR);
+      if (failures.length > 0) {
+        // The engine's transitions of the actors whose calls failed, for whoever reads the failure.
+        const ids = new Set(failures.map((f) => f.match(/on actor (\d+)/)?.[1]));
+        console.error(engine.lines.filter((l) => l.component === "actors").slice(-200).map((l) => JSON.stringify(l)).join("\n"), ids);
+      }
       expect(failures).toEqual([]);
       for (let i = 0; i < ACTORS; i++) {
         const state = await (handles[i] as (typeof handles)[number]).get();

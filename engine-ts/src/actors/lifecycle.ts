@@ -319,7 +319,10 @@ export class ActorLifecycle {
         case "running":
           return this.beginStop(tx, work, rec, "sleep", "sleep requested by the API");
         case "stopping":
-          if (rec.wake) this.save(tx, work, rec, { ...rec, wake: false }, "sleep requested by the API");
+          // A wake asked for by requests still waiting must stand: cancelling it would leave
+          // them waiting out their timeout for an actor nothing wakes. Without waiters the
+          // API's sleep wins over an earlier wake.
+          if (rec.wake && !this.waiters.has(actorId)) this.save(tx, work, rec, { ...rec, wake: false }, "sleep requested by the API");
           return;
         case "pending":
         case "backoff":
@@ -728,10 +731,15 @@ export class ActorLifecycle {
     );
   }
 
-  /** Sleeps an actor that holds no slot, unless a wake is due: then it is placed again at once. */
+  /**
+   * Sleeps an actor that holds no slot, unless a wake is due: then it is placed again at once.
+   * Requests still waiting for it count as a wake even when none was recorded (they began
+   * waiting while it was starting, before a sleep was asked for): nothing else would wake it
+   * for them, and they would wait out their timeout.
+   */
   private toSleeping(tx: Transaction, work: Work, rec: LifecycleRecord, why: string, prev: LifecycleRecord = rec): void {
     const now = this.clock.now();
-    if (rec.wake) return this.place(tx, work, { ...rec, wake: false }, prev, `${why}; woken by a request`);
+    if (rec.wake || this.waiters.has(rec.actorId)) return this.place(tx, work, { ...rec, wake: false }, prev, `${why}; woken by a request`);
     if (rec.alarmTs !== null && rec.alarmTs <= now) {
       return this.place(tx, work, { ...rec, alarmTs: null }, prev, `${why}; woken by its alarm`);
     }

@@ -256,27 +256,15 @@ export class ActorLifecycle {
       const stored = this.catalog.getActor(actorId);
       if (stored === undefined || stored.actor.destroy_ts != null) throw actorNotFound(actorId);
       const now = this.clock.now();
-      const fresh: LifecycleRecord = {
-        v: 1,
-        actorId,
+      const fresh = blankRecord(actorId, {
         namespaceId: stored.actor.namespace_id,
         runnerNameSelector: stored.actor.runner_name_selector,
         phase: "pending",
         generation: stored.generation,
         // An actor adopted after its record was lost may have run before: never reuse that generation.
         everPlaced: stored.generation > 0 || stored.actor.start_ts != null,
-        runnerId: null,
-        nextCommandIndex: 0,
-        lastEventIndex: -1,
-        lastAckedEventIndex: -1,
-        stopReason: null,
-        wake: false,
-        alarmTs: null,
-        retries: 0,
-        lastCrashTs: null,
         since: now,
-        rescheduleAt: null,
-      };
+      });
       work.created = actorId;
       this.place(tx, work, fresh, undefined, "created");
     });
@@ -986,26 +974,7 @@ export class ActorLifecycle {
   private reindexStored(actorId: string): void {
     const rec = this.read(this.storage, actorId);
     if (rec !== undefined) return this.reindex(rec);
-    this.reindex({
-      v: 1,
-      actorId,
-      namespaceId: "",
-      runnerNameSelector: "",
-      phase: "destroyed",
-      generation: 0,
-      everPlaced: true,
-      runnerId: null,
-      nextCommandIndex: 0,
-      lastEventIndex: -1,
-      lastAckedEventIndex: -1,
-      stopReason: null,
-      wake: false,
-      alarmTs: null,
-      retries: 0,
-      lastCrashTs: null,
-      since: 0,
-      rescheduleAt: null,
-    });
+    this.reindex(blankRecord(actorId, { namespaceId: "", runnerNameSelector: "", phase: "destroyed", generation: 0, everPlaced: true, since: 0 }));
   }
 
   /** Brings memory in line with one record: slots, the pending queue, its timer, its waiters. */
@@ -1126,4 +1095,26 @@ function startConfig(stored: StoredActor): runner.v7.ActorConfig {
     input = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
   return { name: stored.actor.name, key: stored.actor.key, createTs: BigInt(stored.actor.create_ts), input };
+}
+
+/** A record with no runner, no commands or events yet, no stop, wake, alarm or crash: the rest is the caller's. */
+function blankRecord(
+  actorId: string,
+  fields: Pick<LifecycleRecord, "namespaceId" | "runnerNameSelector" | "phase" | "generation" | "everPlaced" | "since">,
+): LifecycleRecord {
+  return {
+    v: 1,
+    actorId,
+    ...fields,
+    runnerId: null,
+    nextCommandIndex: 0,
+    lastEventIndex: -1,
+    lastAckedEventIndex: -1,
+    stopReason: null,
+    wake: false,
+    alarmTs: null,
+    retries: 0,
+    lastCrashTs: null,
+    rescheduleAt: null,
+  };
 }

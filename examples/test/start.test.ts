@@ -101,6 +101,15 @@ function printed(run: Run, text: string, ms: number): Promise<void> {
 }
 
 /** Every live process below `pid` (Linux /proc), so that a failed test leaves none behind. */
+/** A process's command line, its arguments joined by spaces ("" once it is gone). */
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+  } catch {
+    return "";
+  }
+}
+
 function descendantsOf(pid: number, depth = Number.POSITIVE_INFINITY): number[] {
   const parents = new Map<number, number[]>();
   for (const entry of readdirSync("/proc")) {
@@ -177,8 +186,11 @@ describe("npm start", () => {
     const start = startScript(["--port", String(port), "--data-dir", dataDir]);
     await printed(start, "Ctrl-C stops both processes.", 120_000);
     for (const pid of descendantsOf(start.child.pid!)) start.descendants.add(pid);
-    // Its children: the engine and the runner (their own helpers, such as esbuild's, are below them).
-    const children = descendantsOf(start.child.pid!, 1);
+    // Its children: the engine and the runner, one of each. (start.ts runs under tsx, so
+    // esbuild's service process may be a child too, depending on timing; it is not counted.)
+    const children = descendantsOf(start.child.pid!, 1).map(commandLineOf).filter((cmd) => !/esbuild/.test(cmd));
+    expect(children.filter((cmd) => cmd.includes("actorwire-engine.js"))).toHaveLength(1);
+    expect(children.filter((cmd) => cmd.includes("examples/src/runner.ts"))).toHaveLength(1);
     expect(children).toHaveLength(2);
     const output = start.out.stdout;
     expect(output).toContain(`actorwire is running: engine http://127.0.0.1:${port},`);

@@ -44,31 +44,18 @@ async function checkHttp(input: HttpInput): Promise<void> {
   if (answer.kind === "closed" && !stack.engine.running) throw new Error(`${what}: the engine exited (${answer.detail})`);
 }
 
-describe("fuzz: the public REST API", () => {
-  it(`answers ${FUZZ_RUNS} hostile requests with no 5xx, no hang and no crash`, async () => {
-    await fc.assert(
-      fc.asyncProperty(apiRequest, async (input) => {
-        await checkHttp(input);
-      }),
-      params(FUZZ_RUNS),
-    );
-    await stack.assertAlive();
-    await stack.assertCountersCorrect("api");
-  }, TEST_TIMEOUT_MS);
-});
-
-describe("fuzz: the gateway", () => {
-  it(`answers ${FUZZ_RUNS} hostile requests with no 5xx, no hang and no crash`, async () => {
-    await fc.assert(
-      fc.asyncProperty(gatewayRequest, async (input) => {
-        await checkHttp(input);
-      }),
-      params(FUZZ_RUNS),
-    );
-    await stack.assertAlive();
-    await stack.assertCountersCorrect("gateway");
-  }, TEST_TIMEOUT_MS);
-});
+for (const [entry, requests, tag] of [
+  ["the public REST API", apiRequest, "api"],
+  ["the gateway", gatewayRequest, "gateway"],
+] as const) {
+  describe(`fuzz: ${entry}`, () => {
+    it(`answers ${FUZZ_RUNS} hostile requests with no 5xx, no hang and no crash`, async () => {
+      await fc.assert(fc.asyncProperty(requests, checkHttp), params(FUZZ_RUNS));
+      await stack.assertAlive();
+      await stack.assertCountersCorrect(tag);
+    }, TEST_TIMEOUT_MS);
+  });
+}
 
 /** Opens a WebSocket, sends the frames, and resolves when it closes or after `lingerMs`. */
 function exchange(url: string, protocols: string[], frames: readonly (Uint8Array | string)[], lingerMs = 300): Promise<{ code?: number; reason?: string; error?: string }> {

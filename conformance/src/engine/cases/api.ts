@@ -90,9 +90,9 @@ export const apiCases: EngineCase[] = [
     name: "actors/concurrent-get-or-create",
     level: "required",
     description:
-      "Concurrent PUT /actors with one name and key (three keys, sixteen requests each) make exactly one actor per key: every answer is a 200 with the same ID and exactly one says created.",
+      "Concurrent PUT /actors with one name and key (ten keys, sixteen requests each) make exactly one actor per key: every answer is a 200 with the same ID and exactly one says created. Ten rounds rather than a few, because a racy engine loses only some of them.",
     async run(ctx) {
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 10; round++) {
         const key = ctx.key("api-race")[0]!;
         const answers = await Promise.all(Array.from({ length: 16 }, () => ctx.api.getOrCreate(createBody(ctx, key))));
         const bodies = answers.map((a, i) => ok(ctx, a, `concurrent PUT /actors #${i} of key ${key}`));

@@ -57,8 +57,13 @@ for (const [entry, requests, tag] of [
   });
 }
 
-/** Opens a WebSocket, sends the frames, and resolves when it closes or after `lingerMs`. */
-function exchange(url: string, protocols: string[], frames: readonly (Uint8Array | string)[], lingerMs = 300): Promise<{ code?: number; reason?: string; error?: string }> {
+/**
+ * Opens a WebSocket, sends the frames, then a ping: the pong says the engine has read every
+ * frame, and `lingerMs` more gives it time to act on them (a close with a reason, say) before
+ * the socket is dropped. Waiting for the pong instead of a fixed pause is what lets the long
+ * mode run 10^6 frames in minutes rather than hours.
+ */
+function exchange(url: string, protocols: string[], frames: readonly (Uint8Array | string)[], lingerMs = 30): Promise<{ code?: number; reason?: string; error?: string }> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, protocols);
     let settled = false;
@@ -69,11 +74,12 @@ function exchange(url: string, protocols: string[], frames: readonly (Uint8Array
       ws.terminate();
       resolve(result);
     };
-    const timer = setTimeout(() => settle({}), ANSWER_TIMEOUT_MS);
+    const timer = setTimeout(() => settle({ error: `no pong or close within ${ANSWER_TIMEOUT_MS} ms` }), ANSWER_TIMEOUT_MS);
     ws.on("open", () => {
       for (const frame of frames) ws.send(frame);
-      setTimeout(() => settle({}), lingerMs);
+      ws.ping();
     });
+    ws.on("pong", () => setTimeout(() => settle({}), lingerMs));
     ws.on("close", (code, reason) => settle({ code, reason: reason.toString() }));
     ws.on("error", (error) => settle({ error: error.message }));
     ws.on("unexpected-response", (_req, res) => {
@@ -83,22 +89,35 @@ function exchange(url: string, protocols: string[], frames: readonly (Uint8Array
   });
 }
 
+/** The part of the oracle every WebSocket exchange shares. */
+function checkExchange(result: { code?: number; reason?: string; error?: string }): void {
+  // A hang is a failure; a close always carries a reason the caller can read, except a plain normal close.
+  if (result.error?.startsWith("no pong or close")) throw new Error(result.error);
+  if (result.code !== undefined && result.code !== 1000 && result.code !== 1005) expect(result.reason, `close ${result.code}`).not.toBe("");
+}
+
 const unexpected: string[] = [];
 
+/**
+ * Connections per property run, opened at once: a few sockets in flight keep both cores busy
+ * and exercise the engine's concurrent paths, where one at a time leaves it idle between inputs.
+ */
+const PARALLEL = 4;
+/** Connections per WebSocket entry point: a third of the runs, since each carries one to six frames. */
+const CONNECTIONS = Math.max(PARALLEL * 16, Math.floor(FUZZ_RUNS / 3));
+const together = <T>(one: fc.Arbitrary<T>): fc.Arbitrary<T[]> => fc.array(one, { minLength: PARALLEL, maxLength: PARALLEL });
+
 describe("fuzz: the client WebSocket /connect", () => {
-  const runs = Math.max(50, Math.floor(FUZZ_RUNS / 3));
-  it(`survives ${runs} connections of random and mutated frames in json, cbor and bare`, async () => {
+  it(`survives ${CONNECTIONS} connections of random and mutated frames in json, cbor and bare`, async () => {
+    const connection = fc.tuple(fc.constantFrom("json", "cbor", "bare", "xml", ""), fc.array(clientFrame, { minLength: 1, maxLength: 5 }));
     await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom("json", "cbor", "bare", "xml", ""),
-        fc.array(clientFrame, { minLength: 1, maxLength: 5 }),
-        async (encoding, frames) => {
-          const result = await exchange(`ws://127.0.0.1:${stack.engine.port}/gateway/${canaryId}/connect`, ["rivet", `rivet_encoding.${encoding}`], frames);
-          // A close always carries a reason the caller can read, except a plain normal close.
-          if (result.code !== undefined && result.code !== 1000 && result.code !== 1005) expect(result.reason, `close ${result.code}`).not.toBe("");
-        },
-      ),
-      params(runs),
+      fc.asyncProperty(together(connection), async (connections) => {
+        const results = await Promise.all(
+          connections.map(([encoding, frames]) => exchange(`ws://127.0.0.1:${stack.engine.port}/gateway/${canaryId}/connect`, ["rivet", `rivet_encoding.${encoding}`], frames)),
+        );
+        results.forEach(checkExchange);
+      }),
+      params(CONNECTIONS / PARALLEL),
     );
     expect(unexpected).toEqual([]);
     await stack.assertAlive();
@@ -109,16 +128,18 @@ describe("fuzz: the client WebSocket /connect", () => {
 type RunnerModule = { encodeToServer(x: unknown): Uint8Array };
 
 describe("fuzz: the runner WebSocket /runners/connect", () => {
-  const runs = Math.max(50, Math.floor(FUZZ_RUNS / 3));
   const versions = [1, 2, 3, 4, 5, 6, 7] as const;
   // Valid ToServer messages of every version, some of them mutated byte by byte. A runner the
   // fuzz announces never calls itself "default", so the canary's actors stay on the real runner.
+  const frameArbitraries = new Map<number, fc.Arbitrary<Uint8Array>>();
   const frameOf = (version: (typeof versions)[number]): fc.Arbitrary<Uint8Array> => {
+    const known = frameArbitraries.get(version);
+    if (known !== undefined) return known;
     const arbs = (arbitraryFactories.runner[version] as () => Record<string, fc.Arbitrary<unknown>>)();
     const toServer = arbs.ToServer as fc.Arbitrary<{ tag: string; val: Record<string, unknown> }>;
     const codec = codecModules.runner[version] as unknown as RunnerModule;
     const valid = toServer.map((m) => codec.encodeToServer(m.tag === "ToServerInit" ? { ...m, val: { ...m.val, name: `fuzz-${String(m.val.name)}` } } : m));
-    return fc.oneof(
+    const frame = fc.oneof(
       valid,
       fc.tuple(valid, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })).map(([bytes, flips]) => {
         const copy = new Uint8Array(bytes);
@@ -127,22 +148,24 @@ describe("fuzz: the runner WebSocket /runners/connect", () => {
       }),
       fc.uint8Array({ maxLength: 256 }),
     );
+    frameArbitraries.set(version, frame);
+    return frame;
   };
-  it(`survives ${runs} runner connections of every version sending random, valid and mutated frames`, async () => {
+  it(`survives ${CONNECTIONS} runner connections of every version sending random, valid and mutated frames`, async () => {
+    const connection = fc.tuple(fc.oneof(fc.constantFrom(...versions), fc.constantFrom(0, 8, 99)), fc.nat(), fc.array(fc.nat(), { minLength: 1, maxLength: 6 }));
     await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(fc.constantFrom(...versions), fc.constantFrom(0, 8, 99)),
-        fc.nat(),
-        fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
-        async (version, key, seeds) => {
-          const frameVersion = versions.includes(version as (typeof versions)[number]) ? (version as (typeof versions)[number]) : 7;
-          const frames = seeds.map((seed) => fc.sample(frameOf(frameVersion), { numRuns: 1, seed })[0] as Uint8Array);
-          const url = `ws://127.0.0.1:${stack.engine.port}/runners/connect?protocol_version=${version}&namespace=default&runner_key=fuzz-${key}`;
-          const result = await exchange(url, ["rivet"], frames);
-          if (result.code !== undefined && result.code !== 1000 && result.code !== 1005) expect(result.reason, `close ${result.code}`).not.toBe("");
-        },
-      ),
-      params(runs),
+      fc.asyncProperty(together(connection), async (connections) => {
+        const results = await Promise.all(
+          connections.map(([version, key, seeds]) => {
+            const frameVersion = versions.includes(version as (typeof versions)[number]) ? (version as (typeof versions)[number]) : 7;
+            const frames = seeds.map((seed) => fc.sample(frameOf(frameVersion), { numRuns: 1, seed })[0] as Uint8Array);
+            const url = `ws://127.0.0.1:${stack.engine.port}/runners/connect?protocol_version=${version}&namespace=default&runner_key=fuzz-${key}`;
+            return exchange(url, ["rivet"], frames);
+          }),
+        );
+        results.forEach(checkExchange);
+      }),
+      params(CONNECTIONS / PARALLEL),
     );
     expect(unexpected).toEqual([]);
     await stack.assertAlive();

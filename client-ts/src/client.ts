@@ -166,7 +166,7 @@ export class ClientRaw {
 }
 
 /** A client typed by registry `R`: one accessor per actor definition. */
-export type Client<R> = ClientRaw & { readonly [K in keyof ActorsOf<R> & string]: ActorAccessor<ActorsOf<R>[K]> };
+export type Client<R> = ClientRaw & { readonly [K in keyof ActorsOf<R> as K extends string ? K : never]: ActorAccessor<ActorsOf<R>[K]> };
 
 /**
  * Creates a client. `endpoint` defaults to `RIVET_ENDPOINT` (then `http://localhost:6420`),

@@ -53,6 +53,20 @@ describe("inference from our runner's registry", () => {
   });
 });
 
+describe("a registry with a computed actor name", () => {
+  it("keeps the named actors' own types beside the index signature a computed key adds", () => {
+    const other = actor({ state: {}, actions: { ping: () => "pong" as const } });
+    const computed: string = "n".repeat(64);
+    // `{ [computed]: ours }` gives the use map a string index signature; the named entries must
+    // keep their own definitions instead of collapsing into the index signature's type.
+    const registry = { use: { counter: ours, other, [computed]: ours } };
+    type C = Client<typeof registry>;
+    expectTypeOf<ReturnType<C["other"]["getOrCreate"]>["ping"]>().toEqualTypeOf<() => Promise<"pong">>();
+    expectTypeOf<ReturnType<C["counter"]["getOrCreate"]>["increment"]>().toEqualTypeOf<(by: number) => Promise<number>>();
+    expect(Object.keys(registry.use)).toHaveLength(3);
+  });
+});
+
 describe("inference from rivetkit's registry", () => {
   it("types actions, events and queues of a rivetkit 2.3.19 registry", () => {
     type C = Client<typeof rivetkitRegistry>;

@@ -2,7 +2,8 @@
  * The reference codec testee: answers the testee protocol with the generated codecs of
  * `@actorwire/protocol`. `testees/codec-ts.ts` runs it; the broken testees wrap it.
  */
-import { codecModules, ProtocolError } from "@actorwire/protocol";
+import { ProtocolError } from "@actorwire/protocol";
+import { codecModules } from "@actorwire/protocol/internal";
 import { bytesToHex, fromJsonValue, hexToBytes, toJsonValue } from "@actorwire/fixtures";
 import { OWN_PACKAGE } from "./package-info.js";
 import type { TesteeHandler } from "./testee-kit.js";

@@ -9,7 +9,7 @@
  * Small in `npm test`; `npm run fuzz` runs 10^6 inputs per entry point.
  */
 import * as fc from "fast-check";
-import { codecModules } from "@actorwire/protocol";
+import { codecModules } from "@actorwire/protocol/internal";
 import { arbitraryFactories } from "@actorwire/protocol/arbitraries";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";

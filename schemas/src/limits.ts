@@ -52,3 +52,29 @@ export function limit(id: string): number {
   if (found === undefined) throw new Error(`no limit named ${id}`);
   return found.value;
 }
+
+// The limits both ends of a connection enforce, by name, read from the table above so that
+// each number is written once. The engine, the runner and the conformance invariants import
+// these instead of writing the numbers again.
+
+/** Most keys in one KV get, put or delete. */
+export const KV_MAX_KEYS: number = limit("kv.keys_per_request");
+/** Largest KV key, measured by {@link kvKeySize}: raw length + {@link KV_KEY_OVERHEAD}. */
+export const KV_MAX_KEY_SIZE: number = limit("kv.key");
+/**
+ * What Rivet adds to a key's raw length when it measures it: it counts a key as its
+ * FoundationDB tuple encoding (a type byte and an end byte), so the 2048-byte limit admits raw
+ * keys of at most 2046 bytes.
+ */
+export const KV_KEY_OVERHEAD = 2;
+/** Largest KV value. */
+export const KV_MAX_VALUE_SIZE: number = limit("kv.value");
+/** Largest KV put: every key (measured by {@link kvKeySize}) plus every value. */
+export const KV_MAX_PUT_PAYLOAD_SIZE: number = limit("kv.put_payload");
+/** Largest body in one tunnel message, either way; Rivet closes the runner's socket past it. */
+export const MAX_TUNNEL_PAYLOAD_BYTES: number = limit("tunnel.payload");
+
+/** A KV key's size as the limits count it: its raw length + {@link KV_KEY_OVERHEAD}. */
+export function kvKeySize(key: Uint8Array): number {
+  return key.byteLength + KV_KEY_OVERHEAD;
+}

@@ -1,4 +1,6 @@
-import { readEmbeddedVersion, runner, withEmbeddedVersion } from "@actorwire/protocol";
+import { runner } from "@actorwire/protocol";
+import { readEmbeddedVersion, withEmbeddedVersion } from "@actorwire/protocol/internal";
+import type { CommandReplayHandler } from "../runners/index.js";
 import type { StorageReader, StorageWriter } from "../storage/storage.js";
 import {
   type CommandAddress,
@@ -77,3 +79,20 @@ export const CommandStore = {
     return first === undefined ? undefined : parseExpiryKey(first.key).expiresAt;
   },
 };
+
+/**
+ * The runner endpoint's command replay: the commands stored for a runner and not acked yet,
+ * sent right after `ToClientInit` when it connects or reconnects. It reads only storage, so
+ * the composition root hands it to the endpoint at construction, before the lifecycle that
+ * writes those commands exists.
+ */
+export function commandReplay(storage: StorageReader): CommandReplayHandler {
+  return (connection) => {
+    // Liveness changes only on `connected`: a handshake can still fail after the replay, and
+    // such a connection never gets a `disconnected` event. Nothing can store a command
+    // between this scan and `connected`, since only microtasks run in between.
+    const commands = CommandStore.forRunner(storage, connection.runnerId);
+    if (commands.length > 0) connection.log.debug({ count: commands.length }, "replaying unacked commands");
+    return commands;
+  };
+}

@@ -18,5 +18,4 @@ export type {
 export { clientMessages } from "./messages.js";
 export { CLIENT_LATEST_VERSION } from "./codec.js";
 export { decodeCbor, encodeCbor } from "./cbor.js";
-export { jsonParseCompat, jsonStringifyCompat } from "./compat.js";
 export { CLIENT_ENCODINGS, contentTypeFor, parseEncoding } from "./encoding.js";

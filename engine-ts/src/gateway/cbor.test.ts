@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { CborError, assertWellFormedCbor } from "./cbor.js";
-import { nextIndex, wrappingLte } from "./tunnel-ids.js";
 
 const hex = (h: string) => Uint8Array.from(Buffer.from(h.replace(/ /g, ""), "hex"));
 
@@ -72,19 +71,5 @@ describe("CBOR well-formedness", () => {
     const ok = new Uint8Array(101).fill(0x81);
     ok[100] = 0x00;
     expect(() => assertWellFormedCbor(ok)).not.toThrow();
-  });
-});
-
-describe("u16 message indices", () => {
-  it("wrap at 2^16 and compare across the wrap", () => {
-    expect(nextIndex(0)).toBe(1);
-    expect(nextIndex(65535)).toBe(0);
-    expect(wrappingLte(3, 3)).toBe(true);
-    expect(wrappingLte(2, 3)).toBe(true);
-    expect(wrappingLte(4, 3)).toBe(false);
-    expect(wrappingLte(65530, 2)).toBe(true);
-    expect(wrappingLte(2, 65530)).toBe(false);
-    expect(wrappingLte(0, 32767)).toBe(true);
-    expect(wrappingLte(0, 32768)).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { MAX_TUNNEL_PAYLOAD_BYTES } from "@actorwire/protocol";
 import type { Logger } from "pino";
 
 const MiB = 1024 * 1024;
@@ -52,7 +53,7 @@ export function resolveGatewayConfig(config: GatewayConfig = {}): ResolvedGatewa
     responseStartTimeoutMs: config.responseStartTimeoutMs ?? 300_000,
     websocketOpenTimeoutMs: config.websocketOpenTimeoutMs ?? 15_000,
     maxRequestBodyBytes: config.maxRequestBodyBytes ?? 20 * MiB,
-    maxResponsePayloadBytes: config.maxResponsePayloadBytes ?? 20 * MiB,
+    maxResponsePayloadBytes: config.maxResponsePayloadBytes ?? MAX_TUNNEL_PAYLOAD_BYTES,
     maxWebSocketMessageBytes: config.maxWebSocketMessageBytes ?? 20 * MiB,
     hwsMaxPendingBytes: config.hwsMaxPendingBytes ?? 128 * MiB,
     hwsMaxPendingMessages: config.hwsMaxPendingMessages ?? 65_535,

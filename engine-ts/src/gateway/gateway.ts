@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type IncomingMessage, STATUS_CODES, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { runner } from "@actorwire/protocol";
+import { idHex, type runner, WS_PROTOCOL_STANDARD } from "@actorwire/protocol";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 import { EngineError } from "../errors.js";
@@ -15,7 +15,7 @@ import { defaultGatewayLogger } from "./log.js";
 import { OutgoingBudget } from "./outgoing.js";
 import { type GatewayTarget, isGatewayPath, parseGatewayPath, parseHeaderTarget } from "./route.js";
 import type { ActorGenerationEvent, ActorPlacement, ActorRouter } from "./router.js";
-import { idHex, randomId4 } from "./tunnel-ids.js";
+import { randomId4 } from "./tunnel-ids.js";
 import type { TunnelEntry, TunnelHost } from "./tunnel.js";
 import { TunnelWebSocket } from "./websocket.js";
 
@@ -27,9 +27,6 @@ export interface GatewayOptions {
   readonly router: ActorRouter;
   readonly config?: GatewayConfig;
 }
-
-/** The subprotocol chosen when the client offers it (rivetkit always does). */
-const RIVET_SUBPROTOCOL = "rivet";
 
 /**
  * The gateway: client HTTP requests and WebSockets addressed to an actor
@@ -86,8 +83,9 @@ export class Gateway {
       perMessageDeflate: false,
       maxPayload: this.config.maxWebSocketMessageBytes,
       // Browsers fail a handshake that offered subprotocols and got none back.
+      // The standard subprotocol when the client offers it (rivetkit always does).
       handleProtocols: (protocols) =>
-        protocols.has(RIVET_SUBPROTOCOL) ? RIVET_SUBPROTOCOL : (protocols.values().next().value ?? false),
+        protocols.has(WS_PROTOCOL_STANDARD) ? WS_PROTOCOL_STANDARD : (protocols.values().next().value ?? false),
     });
     this.wss.on("headers", (headers, req) => {
       const rayId = this.upgradeRayIds.get(req);

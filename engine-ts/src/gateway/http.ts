@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { runner } from "@actorwire/protocol";
+import { exactArrayBuffer, idHex, nextU16, type runner } from "@actorwire/protocol";
 import type { Logger } from "pino";
 import { readLimitedBody } from "../api/body.js";
 import { EngineError } from "../errors.js";
@@ -17,7 +17,6 @@ import {
 import { RAY_ID_HEADER, isForwardedResponseHeader, tunnelRequestHeaders } from "./headers.js";
 import { type OutgoingOverflow, type OutgoingSink, overflowText } from "./outgoing.js";
 import type { ActorPlacement } from "./router.js";
-import { idHex } from "./tunnel-ids.js";
 import { type TunnelEntry, type TunnelHost, payloadSize } from "./tunnel.js";
 
 /**
@@ -159,7 +158,7 @@ class HttpExchange implements TunnelEntry {
         method: req.method ?? "GET",
         path: this.ctx.path,
         headers: tunnelRequestHeaders(req.headers, this.ctx.rayId),
-        body: this.body === null ? null : toExactArrayBuffer(this.body),
+        body: this.body === null ? null : exactArrayBuffer(this.body),
         stream: false,
       },
     });
@@ -323,7 +322,7 @@ class HttpExchange implements TunnelEntry {
 
   private send(kind: runner.v7.ToClientTunnelMessageKind): boolean {
     const index = this.nextIndex;
-    this.nextIndex = (this.nextIndex + 1) & 0xffff;
+    this.nextIndex = nextU16(this.nextIndex);
     return this.host.send(this, index, kind);
   }
 
@@ -340,12 +339,4 @@ class HttpExchange implements TunnelEntry {
 function headerValue(headers: ReadonlyMap<string, string>, name: string): string | undefined {
   for (const [key, value] of headers) if (key.toLowerCase() === name) return value;
   return undefined;
-}
-
-function toExactArrayBuffer(bytes: Buffer): ArrayBuffer {
-  // A body assembled by Buffer.concat owns its memory unless it came from the pool.
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
-    return bytes.buffer;
-  }
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }

@@ -12,5 +12,4 @@ export type {
   WaitReadyOptions,
 } from "./router.js";
 export { type ActorAddress, type GatewayTarget, parseGatewayPath, parseHeaderTarget } from "./route.js";
-export { serializeActorKey } from "./actor-key.js";
 export { RAY_ID_HEADER } from "./headers.js";

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../errors.js";
-import { serializeActorKey } from "./actor-key.js";
+import { serializeActorKey } from "@actorwire/protocol";
 import { isGatewayPath, parseGatewayPath, parseHeaderTarget, percentDecode } from "./route.js";
 
 const errorCode = (fn: () => unknown): string => {

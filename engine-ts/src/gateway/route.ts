@@ -1,5 +1,20 @@
 import type { IncomingMessage } from "node:http";
-import { serializeActorKey, splitQueryKey } from "./actor-key.js";
+import {
+  GATEWAY_QUERY_PARAMS,
+  GATEWAY_QUERY_PREFIX,
+  HEADER_ACTOR,
+  HEADER_SKIP_READY_WAIT,
+  HEADER_TARGET,
+  HEADER_TOKEN,
+  offeredSubprotocols,
+  serializeActorKey,
+  splitQueryKey,
+  subprotocolValue,
+  WS_PROTOCOL_ACTOR,
+  WS_PROTOCOL_SKIP_READY_WAIT,
+  WS_PROTOCOL_TARGET_ACTOR,
+  WS_PROTOCOL_TOKEN,
+} from "@actorwire/protocol";
 import { CborError, assertWellFormedCbor } from "./cbor.js";
 import { missingHeader, queryError } from "./errors.js";
 import type { ActorQuery } from "./router.js";
@@ -28,19 +43,8 @@ export interface GatewayTarget {
 }
 
 const GATEWAY_SEGMENT = "gateway";
-const RVT_PREFIX = "rvt-";
-const RVT_KEYS = new Set([
-  "namespace",
-  "method",
-  "runner",
-  "pool",
-  "key",
-  "input",
-  "region",
-  "crash-policy",
-  "token",
-  "skip-ready-wait",
-]);
+const RVT_PREFIX = GATEWAY_QUERY_PREFIX;
+const RVT_KEYS = new Set<string>(GATEWAY_QUERY_PARAMS);
 
 /**
  * Reads a `/gateway/...` request target. Returns null when it is not a gateway path (or is a
@@ -166,16 +170,6 @@ function parseQueryPath(base: string, segments: string[], parts: string[]): Gate
   };
 }
 
-/** Protocol header values and subprotocols of header mode. */
-const TARGET_HEADER = "x-rivet-target";
-const ACTOR_HEADER = "x-rivet-actor";
-const TOKEN_HEADER = "x-rivet-token";
-const SKIP_READY_WAIT_HEADER = "x-rivet-skip-ready-wait";
-const WS_TARGET_ACTOR = "rivet_target.actor";
-const WS_ACTOR_PREFIX = "rivet_actor.";
-const WS_TOKEN_PREFIX = "rivet_token.";
-const WS_SKIP_READY_WAIT = "rivet_skip_ready_wait";
-
 /**
  * Reads header-mode addressing: `x-rivet-target: actor` with `x-rivet-actor` for HTTP paths
  * `/request`, `/request/...` and `/request?...`; for WebSockets, the `rivet_target.actor` and
@@ -185,45 +179,35 @@ const WS_SKIP_READY_WAIT = "rivet_skip_ready_wait";
  */
 export function parseHeaderTarget(req: IncomingMessage, websocket: boolean): GatewayTarget | null {
   const url = req.url ?? "/";
-  const targetHeader = singleHeader(req, TARGET_HEADER);
+  const targetHeader = singleHeader(req, HEADER_TARGET);
   if (!websocket) {
     if (targetHeader !== "actor") return null;
     const path = splitUrl(url).base;
     if (path !== "/request" && !path.startsWith("/request/")) return null;
-    const actorId = singleHeader(req, ACTOR_HEADER);
-    if (actorId === undefined) throw missingHeader(ACTOR_HEADER);
+    const actorId = singleHeader(req, HEADER_ACTOR);
+    if (actorId === undefined) throw missingHeader(HEADER_ACTOR);
     return {
       mode: "header",
       actor: { kind: "id", actorId },
-      token: singleHeader(req, TOKEN_HEADER),
+      token: singleHeader(req, HEADER_TOKEN),
       path: url,
-      skipReadyWait: parseLenientFlag(singleHeader(req, SKIP_READY_WAIT_HEADER)),
+      skipReadyWait: parseLenientFlag(singleHeader(req, HEADER_SKIP_READY_WAIT)),
     };
   }
-  const protocols = offeredSubprotocols(req);
-  if (targetHeader !== "actor" && !protocols.includes(WS_TARGET_ACTOR)) return null;
-  const rawActor = protocols.find((p) => p.startsWith(WS_ACTOR_PREFIX))?.slice(WS_ACTOR_PREFIX.length);
-  const actorId = rawActor === undefined ? singleHeader(req, ACTOR_HEADER) : percentDecode(rawActor);
+  const protocols = offeredSubprotocols(req.headers["sec-websocket-protocol"]);
+  if (targetHeader !== "actor" && !protocols.includes(WS_PROTOCOL_TARGET_ACTOR)) return null;
+  const rawActor = subprotocolValue(protocols, WS_PROTOCOL_ACTOR);
+  const actorId = rawActor === undefined ? singleHeader(req, HEADER_ACTOR) : percentDecode(rawActor);
   if (actorId === undefined || actorId === null || actorId === "") {
     throw missingHeader("`rivet_actor.*` protocol in sec-websocket-protocol");
   }
   return {
     mode: "header",
     actor: { kind: "id", actorId },
-    token: protocols.find((p) => p.startsWith(WS_TOKEN_PREFIX))?.slice(WS_TOKEN_PREFIX.length) ?? singleHeader(req, TOKEN_HEADER),
+    token: subprotocolValue(protocols, WS_PROTOCOL_TOKEN) ?? singleHeader(req, HEADER_TOKEN),
     path: url,
-    skipReadyWait: protocols.includes(WS_SKIP_READY_WAIT) || parseLenientFlag(singleHeader(req, SKIP_READY_WAIT_HEADER)),
+    skipReadyWait: protocols.includes(WS_PROTOCOL_SKIP_READY_WAIT) || parseLenientFlag(singleHeader(req, HEADER_SKIP_READY_WAIT)),
   };
-}
-
-/** The subprotocols a WebSocket upgrade request offers, in order. */
-export function offeredSubprotocols(req: IncomingMessage): string[] {
-  const header = req.headers["sec-websocket-protocol"];
-  if (header === undefined) return [];
-  return header
-    .split(",")
-    .map((p) => p.trim())
-    .filter((p) => p !== "");
 }
 
 /** Whether a path is under `/gateway/` (used to answer CORS preflights before any lookup). */

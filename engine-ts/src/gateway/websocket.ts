@@ -1,4 +1,4 @@
-import { exactArrayBuffer, type runner } from "@actorwire/protocol";
+import { exactArrayBuffer, idHex, nextU16, type runner, wrappingLteU16 } from "@actorwire/protocol";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import { EngineError } from "../errors.js";
@@ -15,7 +15,6 @@ import {
 } from "./errors.js";
 import { type OutgoingOverflow, type OutgoingSink, overflowText } from "./outgoing.js";
 import type { ActorGenerationEvent, ActorPlacement } from "./router.js";
-import { idHex, nextIndex, wrappingLte } from "./tunnel-ids.js";
 import { type TunnelEntry, type TunnelHost, payloadSize } from "./tunnel.js";
 
 /**
@@ -249,7 +248,7 @@ export class TunnelWebSocket implements TunnelEntry {
   private onAck(index: number): void {
     if (!this.canHibernate) return;
     let drop = 0;
-    while (drop < this.pending.length && wrappingLte((this.pending[drop] as PendingMessage).index, index)) {
+    while (drop < this.pending.length && wrappingLteU16((this.pending[drop] as PendingMessage).index, index)) {
       this.pendingBytes -= (this.pending[drop] as PendingMessage).data.byteLength;
       drop++;
     }
@@ -440,7 +439,7 @@ export class TunnelWebSocket implements TunnelEntry {
 
   private allocateIndex(): number {
     const index = this.nextMessageIndex;
-    this.nextMessageIndex = nextIndex(index);
+    this.nextMessageIndex = nextU16(index);
     return index;
   }
 

@@ -9,13 +9,14 @@
  * our engine accepts is one Rivet's accepts too.
  */
 
+import { KV_MAX_KEY_SIZE, KV_MAX_KEYS, KV_MAX_PUT_PAYLOAD_SIZE, KV_MAX_VALUE_SIZE, kvKeySize } from "@actorwire/protocol";
 import { KvError } from "./errors.js";
 
 /** The limits one KV service enforces. */
 export interface KvLimits {
   /** Most keys in one get, put or delete. */
   readonly maxKeys: number;
-  /** Largest key, measured as raw length + {@link KEY_OVERHEAD}. */
+  /** Largest key, measured by `kvKeySize` (raw length + 2). */
   readonly maxKeySize: number;
   /** Largest value in bytes. */
   readonly maxValueSize: number;
@@ -27,23 +28,15 @@ export interface KvLimits {
   readonly defaultListLimit: number;
 }
 
-/** Rivet's limits, the defaults. */
+/** Rivet's limits, the defaults: the protocol's, plus the engine's own quota and list size. */
 export const DEFAULT_KV_LIMITS: KvLimits = Object.freeze({
-  maxKeys: 128,
-  maxKeySize: 2048,
-  maxValueSize: 128 * 1024,
-  maxPutPayloadSize: 976 * 1024,
+  maxKeys: KV_MAX_KEYS,
+  maxKeySize: KV_MAX_KEY_SIZE,
+  maxValueSize: KV_MAX_VALUE_SIZE,
+  maxPutPayloadSize: KV_MAX_PUT_PAYLOAD_SIZE,
   maxStorageSize: 10 * 1024 * 1024 * 1024,
   defaultListLimit: 16_384,
 });
-
-/** What Rivet adds to a key's raw length when it measures it (the tuple type and end bytes). */
-export const KEY_OVERHEAD = 2;
-
-/** A key's size as the limits count it. */
-export function keySize(key: Uint8Array): number {
-  return key.length + KEY_OVERHEAD;
-}
 
 /** Checks the keys of a get or delete. */
 export function checkKeys(limits: KvLimits, keys: readonly Uint8Array[]): void {
@@ -53,7 +46,7 @@ export function checkKeys(limits: KvLimits, keys: readonly Uint8Array[]): void {
 
 /** Checks one key of a request: a range bound, a prefix, or a key to read or write. */
 export function checkKey(limits: KvLimits, key: Uint8Array, what: "key" | "start key" | "end key" | "prefix key"): void {
-  if (keySize(key) > limits.maxKeySize) {
+  if (kvKeySize(key) > limits.maxKeySize) {
     throw new KvError("limit_exceeded", `${what} is too long (max ${formatSize(limits.maxKeySize)})`);
   }
 }
@@ -76,7 +69,7 @@ export function checkEntries(limits: KvLimits, keys: readonly Uint8Array[], valu
 /** A put's payload as the limits count it. */
 export function payloadSize(keys: readonly Uint8Array[], values: readonly Uint8Array[]): number {
   let size = 0;
-  for (const key of keys) size += keySize(key);
+  for (const key of keys) size += kvKeySize(key);
   for (const value of values) size += value.length;
   return size;
 }

@@ -1,9 +1,9 @@
-import type { runner } from "@actorwire/protocol";
+import { kvKeySize, type runner } from "@actorwire/protocol";
 import { compareBytes, toHex } from "../storage/bytes.js";
 import type { Storage, StorageReader, Transaction } from "../storage/storage.js";
 import { KvError } from "./errors.js";
 import { ActorKvKeys } from "./layout.js";
-import { DEFAULT_KV_LIMITS, type KvLimits, checkEntries, checkKey, checkKeys, checkQuota, keySize } from "./limits.js";
+import { DEFAULT_KV_LIMITS, type KvLimits, checkEntries, checkKey, checkKeys, checkQuota } from "./limits.js";
 import { type Usage, decodeEntry, decodeUsage, encodeEntry, encodeUsage, entryValueLength } from "./record.js";
 
 type KvRequestData = runner.v7.KvRequestData;
@@ -167,9 +167,9 @@ export class KvService {
       let added = 0;
       for (const { key, value } of finalValue.values()) {
         const previous = tx.get(keys.entry(key));
-        growth += keySize(key) + value.length;
+        growth += kvKeySize(key) + value.length;
         if (previous === undefined) added++;
-        else growth -= keySize(key) + entryValueLength(previous);
+        else growth -= kvKeySize(key) + entryValueLength(previous);
       }
       checkQuota(this.#limits, usage.bytes, growth);
       for (const { key, value } of finalValue.values()) {
@@ -190,7 +190,7 @@ export class KvService {
         const storageKey = keys.entry(key);
         const previous = tx.get(storageKey);
         if (previous === undefined) continue;
-        freed += keySize(key) + entryValueLength(previous);
+        freed += kvKeySize(key) + entryValueLength(previous);
         removed++;
         tx.delete(storageKey);
       }
@@ -214,7 +214,7 @@ export class KvService {
       for (;;) {
         const page = tx.scan({ start: pageStart, end: to, limit: SIZE_SCAN_PAGE });
         for (const entry of page) {
-          freed += keySize(keys.userKey(entry.key)) + entryValueLength(entry.value);
+          freed += kvKeySize(keys.userKey(entry.key)) + entryValueLength(entry.value);
           removed++;
         }
         if (page.length < SIZE_SCAN_PAGE) break;

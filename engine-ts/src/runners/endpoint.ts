@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { runner } from "@actorwire/protocol";
+import { offeredSubprotocols, type runner, subprotocolValue, WS_PROTOCOL_TOKEN } from "@actorwire/protocol";
 import { tokenMatches } from "../auth.js";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
@@ -331,8 +331,7 @@ function tokenRefusal(
   req: IncomingMessage,
   adminToken: string,
 ): { status: 401 | 403; body: { group: string; code: string; message: string; metadata: null } } | undefined {
-  const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
-  const token = offered.find((p) => p.startsWith("rivet_token."))?.slice("rivet_token.".length);
+  const token = subprotocolValue(offeredSubprotocols(req.headers["sec-websocket-protocol"]), WS_PROTOCOL_TOKEN);
   if (token === undefined || token.length === 0) {
     return { status: 401, body: { group: "auth", code: "missing_token", message: "Offer the subprotocol rivet_token.<token>.", metadata: null } };
   }

@@ -1,29 +1,17 @@
 import type { IncomingMessage } from "node:http";
-import { runner } from "@actorwire/protocol";
+import { HEADER_TARGET, offeredSubprotocols, runner, WS_PROTOCOL_STANDARD, WS_PROTOCOL_TARGET_RUNNER } from "@actorwire/protocol";
 import { RunnerWsError } from "./errors.js";
 
 /** The path Rivet's runner connects to. */
 export const RUNNER_CONNECT_PATH = "/runners/connect";
-/** A subprotocol that routes any path to the runner endpoint, as on Rivet's guard. */
-export const RUNNER_TARGET_SUBPROTOCOL = "rivet_target.runner";
 /** The subprotocol the engine always answers with; Node `ws` clients need one selected. */
-export const RIVET_SUBPROTOCOL = "rivet";
+export const RIVET_SUBPROTOCOL = WS_PROTOCOL_STANDARD;
 
 /** What a runner says about itself in the connect URL. */
 export interface ConnectQuery {
   readonly protocolVersion: number;
   readonly namespace: string;
   readonly runnerKey: string;
-}
-
-/** The subprotocols a WebSocket upgrade request offers. */
-export function offeredSubprotocols(req: IncomingMessage): string[] {
-  const header = req.headers["sec-websocket-protocol"];
-  if (header === undefined) return [];
-  return header
-    .split(",")
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0);
 }
 
 /**
@@ -34,8 +22,8 @@ export function offeredSubprotocols(req: IncomingMessage): string[] {
 export function isRunnerUpgrade(req: IncomingMessage): boolean {
   const path = (req.url ?? "/").split("?", 1)[0];
   if (path === RUNNER_CONNECT_PATH || path === `${RUNNER_CONNECT_PATH}/`) return true;
-  if (req.headers["x-rivet-target"] === "runner") return true;
-  return offeredSubprotocols(req).includes(RUNNER_TARGET_SUBPROTOCOL);
+  if (req.headers[HEADER_TARGET] === "runner") return true;
+  return offeredSubprotocols(req.headers["sec-websocket-protocol"]).includes(WS_PROTOCOL_TARGET_RUNNER);
 }
 
 /**

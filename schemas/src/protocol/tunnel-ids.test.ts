@@ -18,6 +18,10 @@ describe("the u16 message-index ring", () => {
     expect(wrappingLteU16(0xffff, 0)).toBe(true);
     expect(wrappingLteU16(7, 7)).toBe(true);
     expect(wrappingLtU16(7, 7)).toBe(false);
+    expect(wrappingLteU16(2, 3)).toBe(true);
+    expect(wrappingLteU16(4, 3)).toBe(false);
+    expect(wrappingLteU16(65530, 2)).toBe(true);
+    expect(wrappingLteU16(2, 65530)).toBe(false);
   });
 
   it("puts the boundary at half the ring: 32767 steps ahead is after, 32768 is neither", () => {

@@ -2,7 +2,7 @@ import { type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { engineMetadata } from "./metadata.js";
 import { LifecycleActorRouter } from "./actor-router.js";
-import { ActorLifecycle, type ActorLifecycleConfig } from "./actors/index.js";
+import { ActorLifecycle, type ActorLifecycleConfig, commandReplay } from "./actors/index.js";
 import { createApiHandler } from "./api/router.js";
 import { parseTarget } from "./api/target.js";
 import { EngineError } from "./errors.js";
@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { Catalog } from "./catalog/catalog.js";
 import { RunnerPools } from "./catalog/runner-pools.js";
 import { RunnerEndpoint, type RunnerEndpointOptions } from "./runners/index.js";
-import { Gateway, type GatewayConfig } from "./gateway/index.js";
+import { Gateway, type GatewayConfig, TunnelTable } from "./gateway/index.js";
 import type { runner } from "@actorwire/protocol";
 import { GroupCommit } from "./kv/group-commit.js";
 import { KvService } from "./kv/service.js";
@@ -25,15 +25,14 @@ export interface ServerOptions {
   readonly port: number;
 }
 
-const VERSION = ENGINE_VERSION;
-
 /** Settings of the engine's parts that take any. */
 export interface EngineOptions {
   /** Where everything the engine knows lives; in memory (lost on exit) when not given. */
   readonly storage?: Storage;
   /** The datacenter label stamped on actors and runners. */
   readonly datacenter?: string;
-  readonly runners?: RunnerEndpointOptions;
+  /** Runner endpoint settings; the engine supplies the registry, KV handler and command replay. */
+  readonly runners?: Partial<RunnerEndpointOptions>;
   /** When set, the public API requires this token (Rivet's `auth.admin_token`). */
   readonly adminToken?: string;
   readonly lifecycle?: Partial<ActorLifecycleConfig>;
@@ -61,9 +60,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * Builds the engine on one port: `GET /metadata` and `/health`, the public API, and the
- * runner endpoint. The `default` namespace always exists. Routes and upgrades nothing takes
- * answer 404 with the API's error shape.
+ * Builds the engine on one port: `GET /metadata` and `/health`, the public API, the runner
+ * endpoint (`/runners/connect`) with the runners' KV, the actor lifecycle, and the gateway
+ * that tunnels client requests and WebSockets to actors. The `default` namespace always
+ * exists. Routes and upgrades nothing takes answer 404 with the API's error shape.
+ *
+ * Every part is given what it uses when it is built; nothing is attached afterwards. The
+ * closures handed to the runner endpoint and the runner pools call parts built after them,
+ * which is safe because nothing calls them before the server listens.
  */
 export function createEngine(options: EngineOptions = {}): Engine {
   const storage = options.storage ?? new MemoryStorage();
@@ -75,11 +79,28 @@ export function createEngine(options: EngineOptions = {}): Engine {
   );
   const catalog = new Catalog(storage, { datacenter, admit: (ns, input) => pools.admit(ns, input) });
   catalog.ensureNamespace("default");
+  const kv = new KvService({ storage, version: ENGINE_VERSION });
+  // KV requests arriving together share one commit (and one fsync); see GroupCommit.
+  const kvCommits = new GroupCommit<runner.v7.KvResponseData>(storage);
   const runners: RunnerEndpoint = new RunnerEndpoint({
     registry: new StorageRunnerRegistry(storage, catalog),
     storage,
     ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
     ...options.runners,
+    kv: (connection, request) =>
+      kvCommits.submit(() => {
+        // As Rivet's engine does, a runner may only touch the KV of a live actor it hosts. The
+        // check runs inside the batch, right before the request, so it sees the latest state.
+        const stored = catalog.getActor(request.actorId);
+        if (stored === undefined || stored.actor.destroy_ts != null || stored.actor.namespace_id !== connection.namespace.id) {
+          return { tag: "KvErrorResponse", val: { message: "actor does not exist" } };
+        }
+        if (lifecycle.runnerOf(request.actorId) !== connection.runnerId) {
+          return { tag: "KvErrorResponse", val: { message: "actor does not belong to runner" } };
+        }
+        return kv.execute(request.actorId, request.data);
+      }),
+    replayCommands: commandReplay(storage),
   });
   runners.on("connected", (connection) => {
     const ns = catalog.resolveNamespace(connection.namespace.name);
@@ -88,43 +109,26 @@ export function createEngine(options: EngineOptions = {}): Engine {
     catalog.registerActorNames(ns, names);
     pools.record(ns, connection.name, names.keys());
   });
-  // The lifecycle and the gateway need each other: start commands list the sockets the gateway
-  // holds for a sleeping actor, and the gateway waits on the lifecycle. The late binding below
-  // is safe because no start command is sent before `lifecycle.start()` at the end.
-  let gateway: Gateway | undefined;
+  // The lifecycle and the gateway need each other: start commands list the client WebSockets
+  // the gateway keeps for a sleeping actor, and the gateway waits on the lifecycle. Both take
+  // the gateway's tunnel table, built first, instead of each other.
+  const tunnels = new TunnelTable();
   const lifecycle = new ActorLifecycle({
     storage,
     catalog,
     runners,
-    hibernatingRequests: (actorId) => gateway?.hibernatingRequests(actorId) ?? [],
+    hibernation: tunnels,
     ...(options.lifecycle ? { config: options.lifecycle } : {}),
   });
-  gateway = new Gateway({
+  const gateway = new Gateway({
     runners,
     router: new LifecycleActorRouter(catalog, lifecycle),
+    tunnels,
     ...(options.gateway ? { config: options.gateway } : {}),
   });
-  const gw = gateway;
-  const kv = new KvService({ storage, version: VERSION });
-  // KV requests arriving together share one commit (and one fsync); see GroupCommit.
-  const kvCommits = new GroupCommit<runner.v7.KvResponseData>(storage);
-  runners.setKvHandler((connection, request) =>
-    kvCommits.submit(() => {
-      // As Rivet's engine does, a runner may only touch the KV of a live actor it hosts. The
-      // check runs inside the batch, right before the request, so it sees the latest state.
-      const stored = catalog.getActor(request.actorId);
-      if (stored === undefined || stored.actor.destroy_ts != null || stored.actor.namespace_id !== connection.namespace.id) {
-        return { tag: "KvErrorResponse", val: { message: "actor does not exist" } };
-      }
-      if (lifecycle.runnerOf(request.actorId) !== connection.runnerId) {
-        return { tag: "KvErrorResponse", val: { message: "actor does not belong to runner" } };
-      }
-      return kv.execute(request.actorId, request.data);
-    }),
-  );
   const api = createApiHandler({
     catalog,
-    version: VERSION,
+    version: ENGINE_VERSION,
     datacenter,
     runners: {
       connections: () => runners.connections(),
@@ -151,9 +155,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const server = createServer((req, res) => {
     try {
       const path = parseTarget(req.url).pathname;
-      if (req.method === "GET" && path === "/metadata") return sendJson(res, 200, engineMetadata(VERSION));
-      if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok", runtime: "engine", version: VERSION });
-      void (async () => (await gw.handleRequest(req, res)) || (await api(req, res)))().then(
+      if (req.method === "GET" && path === "/metadata") return sendJson(res, 200, engineMetadata(ENGINE_VERSION));
+      if (req.method === "GET" && path === "/health") return sendJson(res, 200, { status: "ok", runtime: "engine", version: ENGINE_VERSION });
+      void (async () => (await gateway.handleRequest(req, res)) || (await api(req, res)))().then(
         (handled) => {
           if (!handled) {
             req.resume();
@@ -170,7 +174,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   });
   server.on("upgrade", (req, socket, head) => {
     try {
-      if (runners.handleUpgrade(req, socket, head) || gw.handleUpgrade(req, socket, head)) return;
+      if (runners.handleUpgrade(req, socket, head) || gateway.handleUpgrade(req, socket, head)) return;
       socket.on("error", () => {});
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     } catch (thrown) {
@@ -190,9 +194,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
     runners,
     kv,
     lifecycle,
-    gateway: gw,
+    gateway,
     async close() {
-      await gw.close();
+      await gateway.close();
       lifecycle.close();
       await runners.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

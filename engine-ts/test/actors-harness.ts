@@ -4,7 +4,7 @@ import { runner } from "@actorwire/protocol";
 import { Runner } from "@rivetkit/engine-runner";
 import { pino } from "pino";
 import { WebSocket } from "ws";
-import { ActorLifecycle, type ActorLifecycleConfig, type ActorTransition, type Phase } from "../src/actors/index.js";
+import { ActorLifecycle, type ActorLifecycleConfig, type ActorTransition, type Phase, commandReplay } from "../src/actors/index.js";
 import { Catalog } from "../src/catalog/catalog.js";
 import type { CrashPolicy, NamespaceRecord } from "../src/catalog/records.js";
 import { RunnerEndpoint, type RunnerEndpointOptions, type RunnerRegistry, mintRunnerId } from "../src/runners/index.js";
@@ -28,7 +28,7 @@ export const FAST: Partial<ActorLifecycleConfig> = {
 export interface HarnessOptions {
   readonly storage?: Storage;
   readonly config?: Partial<ActorLifecycleConfig>;
-  readonly endpoint?: RunnerEndpointOptions;
+  readonly endpoint?: Partial<RunnerEndpointOptions>;
   /**
    * Runner IDs by (namespace, name, key). Share one map between harnesses on the same storage
    * to stand in for a registry that keeps runner IDs across engine restarts.
@@ -88,6 +88,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const runners = new RunnerEndpoint({
     logger: silent,
     registry: catalogRegistry(catalog, options.runnerIds ?? new Map()),
+    replayCommands: commandReplay(storage),
     runnerLostThresholdMs: options.config?.runnerLostThresholdMs ?? FAST.runnerLostThresholdMs,
     shutdownTimeoutMs: 500,
     ...options.endpoint,

@@ -13,7 +13,7 @@ import {
   type GatewayConfig,
   type WaitReadyOptions,
 } from "../src/gateway/index.js";
-import { RunnerEndpoint, type RunnerEndpointOptions } from "../src/runners/index.js";
+import { MemoryRunnerRegistry, RunnerEndpoint, type RunnerEndpointOptions } from "../src/runners/index.js";
 
 // Shared pieces of the gateway's end-to-end tests: an in-process server with the runner
 // endpoint and the gateway on one port, a small real ActorRouter, a scripted raw runner that
@@ -134,8 +134,8 @@ export interface Harness {
  * on it, dispatching the way the engine's server does: runner upgrades first, then the
  * gateway, then 404.
  */
-export async function startHarness(config: GatewayConfig = {}, endpoint: RunnerEndpointOptions = {}): Promise<Harness> {
-  const runners = new RunnerEndpoint({ logger: silent, ...endpoint });
+export async function startHarness(config: GatewayConfig = {}, endpoint: Partial<RunnerEndpointOptions> = {}): Promise<Harness> {
+  const runners = new RunnerEndpoint({ logger: silent, registry: new MemoryRunnerRegistry(), ...endpoint });
   const router = new TestRouter();
   const gateway = new Gateway({ runners, router, config: { logger: silent, ...config } });
   const server = createServer((req, res) => {

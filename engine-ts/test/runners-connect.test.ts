@@ -4,7 +4,7 @@ import { Runner } from "@rivetkit/engine-runner";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { type RunnerConnection, type RunnerEndpointOptions, kvNotAvailable } from "../src/runners/index.js";
+import { type RunnerConnection, type RunnerEndpointOptions } from "../src/runners/index.js";
 import { type Engine, createEngine, listen } from "../src/server.js";
 
 // End-to-end tests of /runners/connect: a real engine on a random loopback port, real
@@ -25,7 +25,7 @@ interface TestEngine {
   url(query?: Record<string, string | undefined>, path?: string): string;
 }
 
-async function startEngine(runners: RunnerEndpointOptions = {}): Promise<TestEngine> {
+async function startEngine(runners: Partial<RunnerEndpointOptions> = {}): Promise<TestEngine> {
   const engine = createEngine({ runners: { logger: silent, ...runners } });
   engines.push(engine);
   const { port } = (await listen(engine.server, { host: "127.0.0.1", port: 0 })) as AddressInfo;
@@ -309,19 +309,6 @@ describe("runner handshake", async () => {
     expect(listed.val.data.tag).toBe("KvListResponse");
     expect(listed.val.data.val.keys).toEqual([bytes("b1")]);
     expect(listed.val.data.val.values).toEqual([bytes("z")]);
-
-    const seen: number[] = [];
-    t.engine.runners.setKvHandler((_c, req) => {
-      seen.push(req.requestId);
-      return { tag: "KvGetResponse", val: { keys: [], values: [], metadata: [] } };
-    });
-    socket.send(kvRequest(11, actor.actor_id, { tag: "KvGetRequest", val: { keys: [bytes("b1")] } }));
-    expect(await socket.nextV7()).toEqual({
-      tag: "ToClientKvResponse",
-      val: { requestId: 11, data: { tag: "KvGetResponse", val: { keys: [], values: [], metadata: [] } } },
-    });
-    expect(seen).toEqual([11]);
-    t.engine.runners.setKvHandler(kvNotAvailable);
     socket.close();
   });
 

@@ -30,7 +30,7 @@ interface TestEngine {
 
 const engines: Engine[] = [];
 
-async function startEngine(options: { storage?: Storage; runners?: RunnerEndpointOptions } = {}): Promise<TestEngine> {
+async function startEngine(options: { storage?: Storage; runners?: Partial<RunnerEndpointOptions> } = {}): Promise<TestEngine> {
   const engine = createEngine({ ...(options.storage ? { storage: options.storage } : {}), runners: { logger: silent, ...options.runners } });
   engines.push(engine);
   const seen = new Map<string, runner.v7.ToServer[]>();

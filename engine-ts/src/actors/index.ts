@@ -9,13 +9,20 @@ export {
   type ActorLifecycleEventMap,
   type ActorLifecycleOptions,
   type ActorLifecycleState,
-  type ActorPlacement,
   type ActorStopCause,
   type ActorStoppedEvent,
   type ActorTransition,
+  type HibernatingRequestSource,
   type WaitReadyOptions,
 } from "./lifecycle.js";
+export { commandReplay } from "./commands.js";
 export { type ActorLifecycleConfig, type Clock, DEFAULT_LIFECYCLE_CONFIG, backoffDelay, systemClock } from "./config.js";
 export { actorNoCapacity, actorNoRunners, actorNotFound, actorReadyTimeout, lifecycleClosed } from "./errors.js";
 export { type Phase, type StopReason } from "./record.js";
-export { type NoPlacement, type PlacementCandidate, choosePlacement } from "./placement.js";
+export {
+  type ActorGenerationEvent,
+  type ActorPlacement,
+  type NoPlacement,
+  type PlacementCandidate,
+  choosePlacement,
+} from "./placement.js";

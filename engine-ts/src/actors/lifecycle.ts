@@ -1,27 +1,21 @@
-import { runner } from "@actorwire/protocol";
+import type { runner } from "@actorwire/protocol";
 import type { Logger } from "pino";
 import type { Catalog } from "../catalog/catalog.js";
-import type { ActorRecord, StoredActor } from "../catalog/records.js";
 import type { EngineError } from "../errors.js";
 import type { RunnerConnection, RunnerEndpoint } from "../runners/index.js";
 import { TypedEmitter } from "../runners/events.js";
 import type { Storage, Transaction } from "../storage/storage.js";
 import { CommandStore } from "./commands.js";
-import { type ActorLifecycleConfig, type Clock, DEFAULT_LIFECYCLE_CONFIG, backoffDelay, systemClock } from "./config.js";
+import { type ActorLifecycleConfig, type Clock, DEFAULT_LIFECYCLE_CONFIG, systemClock } from "./config.js";
 import { actorNoCapacity, actorNoRunners, actorNotFound, actorReadyTimeout, lifecycleClosed } from "./errors.js";
-import { ALARM_PREFIX, AWAKE_PREFIX, actorIdOfAwakeKey, alarmKey, alarmsDueEnd, awakeKey, parseAlarmKey, recordKey } from "./keys.js";
+import { ActorIndexes } from "./indexes.js";
+import { ALARM_PREFIX, AWAKE_PREFIX, actorIdOfAwakeKey, alarmsDueEnd, parseAlarmKey } from "./keys.js";
 import { defaultActorsLogger } from "./log.js";
+import { type ActorGenerationEvent, type ActorPlacement, type PlacementCandidate, choosePlacement } from "./placement.js";
+import { type LifecycleRecord, type Phase, type StopReason, blankRecord, holdsSlot, readRecord, writeRecord } from "./record.js";
+import { LifecycleTimers } from "./timers.js";
+import { Transitions, Work } from "./transitions.js";
 import { ReadyWaiters } from "./waiters.js";
-import { type PlacementCandidate, choosePlacement } from "./placement.js";
-import {
-  type LifecycleRecord,
-  type Phase,
-  type StopReason,
-  decodeLifecycleRecord,
-  encodeLifecycleRecord,
-  holdsSlot,
-  isAwake,
-} from "./record.js";
 
 /** What the composition root hands the lifecycle. */
 export interface ActorLifecycleOptions {
@@ -36,14 +30,15 @@ export interface ActorLifecycleOptions {
    * The client WebSockets the gateway keeps open for a sleeping actor; each start command
    * lists them so the runner restores them. Without it, start commands list none.
    */
-  readonly hibernatingRequests?: (actorId: string) => runner.v7.HibernatingRequest[];
+  readonly hibernation?: HibernatingRequestSource;
 }
 
-/** One generation of one actor on one runner. */
-export interface ActorPlacement {
-  readonly actorId: string;
-  readonly generation: number;
-  readonly runnerId: string;
+/**
+ * Where the lifecycle finds the hibernating client WebSockets of an actor. The gateway's
+ * tunnel table is one: the composition root builds it first and hands it to both.
+ */
+export interface HibernatingRequestSource {
+  hibernatingRequests(actorId: string): runner.v7.HibernatingRequest[];
 }
 
 /** Why a generation ended. */
@@ -58,7 +53,7 @@ export type ActorStopCause =
   | "stop_timeout";
 
 /** An actor generation stopped on its runner; its tunnels should be closed. */
-export interface ActorStoppedEvent extends ActorPlacement {
+export interface ActorStoppedEvent extends ActorGenerationEvent {
   readonly cause: ActorStopCause;
 }
 
@@ -75,7 +70,7 @@ export interface ActorTransition {
 /** The lifecycle's events; each entry is the listener's argument list. */
 export type ActorLifecycleEventMap = {
   /** The actor reported running and is connectable. */
-  ready: [placement: ActorPlacement];
+  ready: [event: ActorGenerationEvent];
   /**
    * A generation stopped or was given up on. Non-hibernatable client WebSockets of that
    * generation should be closed with `1000 actor.stopped`.
@@ -102,29 +97,17 @@ export interface ActorLifecycleState {
   readonly lastAckedEventIndex: number;
 }
 
-/** Options of {@link ActorLifecycle.waitReady}. */
+/** Options of {@link ActorLifecycle.waitReady} and of the gateway's `ActorRouter.waitReady`. */
 export interface WaitReadyOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /**
+   * The client asked not to wait for the actor to be connectable (`rvt-skip-ready-wait`,
+   * `x-rivet-skip-ready-wait`, `rivet_skip_ready_wait`). A hint: an implementation may
+   * ignore it, and the lifecycle does.
+   */
+  readonly skipReadyWait?: boolean;
 }
-
-/** How a generation ended, as {@link ActorLifecycle} handles it. */
-type Ending =
-  | { readonly cause: "stopped"; readonly code: runner.v7.StopCode; readonly message: string | null }
-  | { readonly cause: "runner_lost" | "start_timeout" | "stop_timeout" };
-
-/** What a transaction leaves to do once it has committed. */
-class Work {
-  readonly sends: { runnerId: string; command: runner.v7.CommandWrapper }[] = [];
-  readonly after: (() => void)[] = [];
-  /** Actors whose records this transaction changed; memory follows them before `after` runs. */
-  readonly touched = new Set<string>();
-  /** The actor this transaction creates, whose first transition is logged as from `new`. */
-  created: string | undefined;
-}
-
-/** Node's largest timer delay. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One state machine per actor, with generations (Rivet's pegboard actor workflow, for runner
@@ -136,6 +119,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * lifecycle record, the catalog record and the stored commands together, and commands are
  * written before they are sent. Memory only holds indexes rebuilt by {@link start}: which
  * actors occupy which runner, which wait for a runner, and timers.
+ *
+ * This file holds the public contract and the handlers of runner events and timers; the
+ * state changes are in `transitions.ts`, the memory indexes in `indexes.ts` and the timers in
+ * `timers.ts`.
  */
 export class ActorLifecycle {
   /** `ready`, `stopped` and `transition` events. */
@@ -147,26 +134,13 @@ export class ActorLifecycle {
   private readonly runners: RunnerEndpoint;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly hibernatingRequests: (actorId: string) => runner.v7.HibernatingRequest[];
 
   /** Connected runners (from `connected` until `disconnected`), by runner ID. */
   private readonly live = new Map<string, RunnerConnection>();
-  /** Which actors hold a slot on each runner, and the reverse. */
-  private readonly slots = new Map<string, Set<string>>();
-  private readonly slotOf = new Map<string, string>();
-  /** Actors waiting for a runner, in the order they started waiting. */
-  private readonly pending = new Map<string, { namespaceId: string; runnerName: string }>();
-  /**
-   * Running actors and where they run, kept by {@link reindex} like the other indexes. It
-   * lets {@link waitReady} answer for a running actor without reading storage, which is the
-   * gateway's per-request path.
-   */
-  private readonly running = new Map<string, { runnerId: string; generation: number }>();
-  private readonly actorTimers = new Map<string, NodeJS.Timeout>();
-  private readonly lostTimers = new Map<string, NodeJS.Timeout>();
+  private readonly indexes = new ActorIndexes();
+  private readonly timers: LifecycleTimers;
+  private readonly transitions: Transitions;
   private readonly waiters = new ReadyWaiters();
-  private alarmTimer: NodeJS.Timeout | undefined;
-  private expiryTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void)[] = [];
   private started = false;
   private closed = false;
@@ -179,13 +153,37 @@ export class ActorLifecycle {
     this.runners = options.runners;
     this.clock = options.clock ?? systemClock;
     this.log = options.logger ?? defaultActorsLogger();
-    this.hibernatingRequests = options.hibernatingRequests ?? (() => []);
     this.events = new TypedEmitter(this.log);
     this.config = {
       ...DEFAULT_LIFECYCLE_CONFIG,
       runnerLostThresholdMs: options.runners.settings.runnerLostThresholdMs,
       ...options.config,
     };
+    this.timers = new LifecycleTimers({
+      storage: this.storage,
+      clock: this.clock,
+      config: this.config,
+      log: this.log,
+      guard: (what, body) => this.guard(what, body),
+      handlers: {
+        actorDue: (actorId, generation, phase) => this.onActorTimer(actorId, generation, phase),
+        runnerLost: (runnerId) => this.onRunnerLost(runnerId),
+        alarmsDue: () => this.onAlarms(),
+      },
+    });
+    const hibernation = options.hibernation;
+    this.transitions = new Transitions({
+      catalog: this.catalog,
+      clock: this.clock,
+      config: this.config,
+      log: this.log,
+      events: this.events,
+      waiters: this.waiters,
+      timers: this.timers,
+      hibernatingRequests: (actorId) => hibernation?.hibernatingRequests(actorId) ?? [],
+      candidates: () => this.candidates(),
+      connection: (runnerId) => this.live.get(runnerId),
+    });
   }
 
   // ---- Composition ----------------------------------------------------------------------
@@ -205,12 +203,11 @@ export class ActorLifecycle {
       r.on("draining", (c) => this.guard("draining", () => this.onDraining(c))),
       r.on("message", (c, m) => this.guard("message", () => this.onMessage(c, m))),
     ];
-    r.setCommandReplay((c) => this.replay(c));
 
     const destroyedMeanwhile: string[] = [];
     for (const entry of this.storage.scan({ prefix: AWAKE_PREFIX })) {
       const actorId = actorIdOfAwakeKey(entry.key);
-      const rec = this.read(this.storage, actorId);
+      const rec = readRecord(this.storage, actorId);
       if (rec === undefined) {
         this.storage.write([{ op: "delete", key: entry.key }]);
         continue;
@@ -219,14 +216,14 @@ export class ActorLifecycle {
       if (stored === undefined || stored.actor.destroy_ts != null) destroyedMeanwhile.push(actorId);
       this.reindex(rec);
     }
-    for (const runnerId of this.slots.keys()) {
-      if (!this.live.has(runnerId)) this.startLostTimer(runnerId);
+    for (const runnerId of this.indexes.occupiedRunners()) {
+      if (!this.live.has(runnerId)) this.timers.startLost(runnerId);
     }
     for (const connection of r.connections()) this.onConnected(connection);
     // The API destroyed these while the engine was down, between its write and our call.
     for (const actorId of destroyedMeanwhile) this.actorDestroyed(actorId);
-    this.refreshAlarmTimer();
-    this.refreshExpiryTimer();
+    this.timers.refreshAlarm();
+    this.timers.refreshExpiry();
     this.placePending();
   }
 
@@ -236,13 +233,7 @@ export class ActorLifecycle {
     this.closed = true;
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
-    if (this.started) this.runners.setCommandReplay(() => []);
-    for (const t of this.actorTimers.values()) clearTimeout(t);
-    for (const t of this.lostTimers.values()) clearTimeout(t);
-    this.actorTimers.clear();
-    this.lostTimers.clear();
-    clearTimeout(this.alarmTimer);
-    clearTimeout(this.expiryTimer);
+    this.timers.close();
     this.waiters.rejectAll(lifecycleClosed());
   }
 
@@ -252,7 +243,7 @@ export class ActorLifecycle {
   actorCreated(actorId: string): void {
     this.ensureOpen();
     this.run((tx, work) => {
-      if (this.read(tx, actorId) !== undefined) return;
+      if (readRecord(tx, actorId) !== undefined) return;
       const stored = this.catalog.getActor(actorId);
       if (stored === undefined || stored.actor.destroy_ts != null) throw actorNotFound(actorId);
       const now = this.clock.now();
@@ -266,7 +257,7 @@ export class ActorLifecycle {
         since: now,
       });
       work.created = actorId;
-      this.place(tx, work, fresh, undefined, "created");
+      this.transitions.place(tx, work, fresh, undefined, "created");
     });
   }
 
@@ -276,17 +267,18 @@ export class ActorLifecycle {
    */
   actorDestroyed(actorId: string): void {
     this.ensureOpen();
+    const t = this.transitions;
     this.run((tx, work) => {
-      const rec = this.read(tx, actorId);
+      const rec = readRecord(tx, actorId);
       if (rec === undefined) {
         // Never started (or already gone): nothing runs, but a waiter may be parked on it.
         work.after.push(() => this.waiters.reject(actorId, actorNotFound(actorId)));
         return;
       }
-      if (rec.phase === "starting" || rec.phase === "running") this.beginStop(tx, work, rec, "destroy", "destroyed by the API");
+      if (rec.phase === "starting" || rec.phase === "running") t.beginStop(tx, work, rec, "destroy", "destroyed by the API");
       else if (rec.phase === "stopping") {
-        if (rec.stopReason !== "destroy") this.save(tx, work, rec, { ...rec, stopReason: "destroy" }, "destroyed by the API");
-      } else this.destroy(tx, work, rec, "destroyed by the API");
+        if (rec.stopReason !== "destroy") t.save(tx, work, rec, { ...rec, stopReason: "destroy" }, "destroyed by the API");
+      } else t.destroy(tx, work, rec, "destroyed by the API");
     });
   }
 
@@ -296,25 +288,26 @@ export class ActorLifecycle {
    */
   sleep(actorId: string): void {
     this.ensureOpen();
+    const t = this.transitions;
     this.run((tx, work) => {
       const stored = this.catalog.getActor(actorId);
       if (stored === undefined || stored.actor.destroy_ts != null) throw actorNotFound(actorId);
-      const rec = this.read(tx, actorId);
+      const rec = readRecord(tx, actorId);
       // Never started (its `actorCreated` was lost to a crash): it is as good as asleep.
       if (rec === undefined) return;
       switch (rec.phase) {
         case "starting":
         case "running":
-          return this.beginStop(tx, work, rec, "sleep", "sleep requested by the API");
+          return t.beginStop(tx, work, rec, "sleep", "sleep requested by the API");
         case "stopping":
           // A wake asked for by requests still waiting must stand: cancelling it would leave
           // them waiting out their timeout for an actor nothing wakes. Without waiters the
           // API's sleep wins over an earlier wake.
-          if (rec.wake && !this.waiters.has(actorId)) this.save(tx, work, rec, { ...rec, wake: false }, "sleep requested by the API");
+          if (rec.wake && !this.waiters.has(actorId)) t.save(tx, work, rec, { ...rec, wake: false }, "sleep requested by the API");
           return;
         case "pending":
         case "backoff":
-          return this.toSleeping(tx, work, rec, "sleep requested by the API");
+          return t.toSleeping(tx, work, rec, "sleep requested by the API");
         default:
           return;
       }
@@ -332,33 +325,34 @@ export class ActorLifecycle {
    * (504, a gateway-style timeout with the phase in its metadata). An aborted `signal`
    * rejects with the signal's reason.
    */
-  async waitReady(actorId: string, options: WaitReadyOptions): Promise<{ runnerId: string; generation: number }> {
+  async waitReady(actorId: string, options: WaitReadyOptions): Promise<ActorPlacement> {
     this.ensureOpen();
     options.signal?.throwIfAborted();
     // Every change of a record goes through `reindex` right after its transaction commits, in
     // the same synchronous turn, so this index is never behind what storage says.
-    const known = this.running.get(actorId);
+    const known = this.indexes.placementOf(actorId);
     if (known !== undefined && this.live.has(known.runnerId)) return { runnerId: known.runnerId, generation: known.generation };
     const stored = this.catalog.getActor(actorId);
     if (stored === undefined || stored.actor.destroy_ts != null) throw actorNotFound(actorId);
     // An actor whose `actorCreated` was lost to a crash is adopted by its first request.
-    if (this.read(this.storage, actorId) === undefined) this.actorCreated(actorId);
+    if (readRecord(this.storage, actorId) === undefined) this.actorCreated(actorId);
 
     let ready: ActorPlacement | undefined;
+    const t = this.transitions;
     this.run((tx, work) => {
-      const rec = this.read(tx, actorId);
+      const rec = readRecord(tx, actorId);
       if (rec === undefined) throw actorNotFound(actorId);
       switch (rec.phase) {
         case "running":
           // A runner that is away (reconnecting, or not back yet after an engine restart)
           // cannot be reached: wait until it is back, or is lost and the actor runs elsewhere.
-          if (this.live.has(rec.runnerId as string)) ready = { actorId, generation: rec.generation, runnerId: rec.runnerId as string };
+          if (this.live.has(rec.runnerId as string)) ready = { generation: rec.generation, runnerId: rec.runnerId as string };
           return;
         case "sleeping":
-          return this.place(tx, work, { ...rec, wake: false }, undefined, "woken by a request");
+          return t.place(tx, work, { ...rec, wake: false }, undefined, "woken by a request");
         case "stopping":
           if (rec.stopReason === "destroy") throw actorNotFound(actorId);
-          if (rec.stopReason === "sleep" && !rec.wake) this.save(tx, work, rec, { ...rec, wake: true }, "wake requested while stopping");
+          if (rec.stopReason === "sleep" && !rec.wake) t.save(tx, work, rec, { ...rec, wake: true }, "wake requested while stopping");
           return;
         default:
           return;
@@ -371,25 +365,11 @@ export class ActorLifecycle {
 
   /** What the lifecycle knows about an actor, or undefined for an actor it has never seen. */
   state(actorId: string): ActorLifecycleState | undefined {
-    const rec = this.read(this.storage, actorId);
+    let rec = readRecord(this.storage, actorId);
     if (rec === undefined) {
       const stored = this.catalog.getActor(actorId);
       if (stored?.actor.destroy_ts == null) return undefined;
-      return {
-        actorId,
-        phase: "destroyed",
-        generation: stored.generation,
-        runnerId: null,
-        connectable: false,
-        stopReason: null,
-        wake: false,
-        alarmTs: null,
-        retries: 0,
-        rescheduleAt: null,
-        nextCommandIndex: 0,
-        lastEventIndex: -1,
-        lastAckedEventIndex: -1,
-      };
+      rec = blankRecord(actorId, { namespaceId: "", runnerNameSelector: "", phase: "destroyed", generation: stored.generation, everPlaced: true, since: 0 });
     }
     return {
       actorId,
@@ -410,7 +390,7 @@ export class ActorLifecycle {
 
   /** How many actors hold a slot on a runner (starting, running or stopping there). */
   actorCount(runnerId: string): number {
-    return this.slots.get(runnerId)?.size ?? 0;
+    return this.indexes.actorCount(runnerId);
   }
 
   /**
@@ -418,7 +398,7 @@ export class ActorLifecycle {
    * It answers the same as `state(actorId)?.runnerId` for those phases without reading storage.
    */
   runnerOf(actorId: string): string | undefined {
-    return this.slotOf.get(actorId);
+    return this.indexes.runnerOf(actorId);
   }
 
   /** Adds a listener; shorthand for `events.on`. Returns a function that removes it. */
@@ -426,26 +406,17 @@ export class ActorLifecycle {
     return this.events.on(event, listener);
   }
 
-  // ---- Runner endpoint hooks ----------------------------------------------------------------
-
-  private replay(connection: RunnerConnection): runner.v7.CommandWrapper[] {
-    // Liveness changes only on `connected`: a handshake can still fail after the replay, and
-    // such a connection never gets a `disconnected` event. Nothing can store a command
-    // between this scan and `connected`, since only microtasks run in between.
-    const commands = CommandStore.forRunner(this.storage, connection.runnerId);
-    if (commands.length > 0) connection.log.debug({ count: commands.length }, "replaying unacked commands");
-    return commands;
-  }
+  // ---- Runner endpoint events ---------------------------------------------------------------
 
   private onConnected(connection: RunnerConnection): void {
     const { runnerId } = connection;
     // The runner is back before it was given up on: it keeps its actors.
-    this.cancelLostTimer(runnerId);
+    this.timers.cancelLost(runnerId);
     this.live.set(runnerId, connection);
     // Callers that waited for this runner to come back can reach its running actors again.
-    for (const actorId of this.slots.get(runnerId) ?? []) {
+    for (const actorId of this.indexes.actorsOn(runnerId)) {
       if (!this.waiters.has(actorId)) continue;
-      const rec = this.read(this.storage, actorId);
+      const rec = readRecord(this.storage, actorId);
       if (rec?.phase === "running" && rec.runnerId === runnerId) this.waiters.resolve(actorId, { runnerId, generation: rec.generation });
     }
     this.placePending();
@@ -455,15 +426,15 @@ export class ActorLifecycle {
     // An evicted connection was replaced by a newer one of the same runner, which is live.
     if (evicted) return;
     if (this.live.get(connection.runnerId) === connection) this.live.delete(connection.runnerId);
-    if (!this.live.has(connection.runnerId)) this.startLostTimer(connection.runnerId);
+    if (!this.live.has(connection.runnerId)) this.timers.startLost(connection.runnerId);
   }
 
   private onDraining(connection: RunnerConnection): void {
-    for (const actorId of [...(this.slots.get(connection.runnerId) ?? [])]) {
+    for (const actorId of this.indexes.actorsOn(connection.runnerId)) {
       this.run((tx, work) => {
-        const rec = this.read(tx, actorId);
+        const rec = readRecord(tx, actorId);
         if (rec === undefined || rec.runnerId !== connection.runnerId) return;
-        if (rec.phase === "starting" || rec.phase === "running") this.beginStop(tx, work, rec, "drain", "runner draining");
+        if (rec.phase === "starting" || rec.phase === "running") this.transitions.beginStop(tx, work, rec, "drain", "runner draining");
       });
     }
   }
@@ -479,8 +450,6 @@ export class ActorLifecycle {
     }
   }
 
-  // ---- Events ---------------------------------------------------------------------------------
-
   private onEvents(connection: RunnerConnection, events: readonly runner.v7.EventWrapper[]): void {
     const touched = new Set<string>();
     for (const event of events) {
@@ -493,10 +462,10 @@ export class ActorLifecycle {
     const checkpoints: runner.v7.ActorCheckpoint[] = [];
     for (const actorId of touched) {
       this.storage.transaction((tx) => {
-        const rec = this.read(tx, actorId);
+        const rec = readRecord(tx, actorId);
         if (rec === undefined || rec.runnerId !== connection.runnerId) return;
         if (rec.lastEventIndex <= rec.lastAckedEventIndex + this.config.eventAckBatchSize) return;
-        tx.put(recordKey(actorId), encodeLifecycleRecord({ ...rec, lastAckedEventIndex: rec.lastEventIndex }));
+        writeRecord(tx, { ...rec, lastAckedEventIndex: rec.lastEventIndex });
         checkpoints.push({ actorId, generation: rec.generation, index: BigInt(rec.lastEventIndex) });
       });
     }
@@ -509,9 +478,10 @@ export class ActorLifecycle {
   private onEvent(connection: RunnerConnection, event: runner.v7.EventWrapper): boolean {
     const { actorId, generation } = event.checkpoint;
     const index = Number(event.checkpoint.index);
+    const t = this.transitions;
     let processed = false;
     this.run((tx, work) => {
-      const rec = this.read(tx, actorId);
+      const rec = readRecord(tx, actorId);
       if (rec === undefined || rec.generation !== generation || rec.runnerId !== connection.runnerId) {
         // An event of a generation the engine has moved on from. A `Stopped` still tells us
         // that the runner is done with it, so its stored commands can go.
@@ -534,243 +504,50 @@ export class ActorLifecycle {
       const inner = event.inner;
       switch (inner.tag) {
         case "EventActorStateUpdate":
-          if (inner.val.state.tag === "ActorStateRunning") return this.onRunning(tx, work, seen);
-          return this.endGeneration(tx, work, seen, {
+          if (inner.val.state.tag === "ActorStateRunning") return t.toRunning(tx, work, seen);
+          return t.endGeneration(tx, work, seen, {
             cause: "stopped",
             code: inner.val.state.val.code,
             message: inner.val.state.val.message,
           });
         case "EventActorIntent":
           if (inner.val.intent.tag === "ActorIntentSleep") {
-            if (seen.phase === "stopping") return this.quiet(tx, seen);
-            return this.beginStop(tx, work, seen, "sleep", "sleep intent");
+            if (seen.phase === "stopping") return t.quiet(tx, seen);
+            return t.beginStop(tx, work, seen, "sleep", "sleep intent");
           }
           if (seen.phase === "stopping") {
-            if (seen.stopReason === "destroy") return this.quiet(tx, seen);
-            return this.save(tx, work, rec, { ...seen, stopReason: "destroy" }, "stop intent");
+            if (seen.stopReason === "destroy") return t.quiet(tx, seen);
+            return t.save(tx, work, rec, { ...seen, stopReason: "destroy" }, "stop intent");
           }
-          return this.beginStop(tx, work, seen, "destroy", "stop intent");
+          return t.beginStop(tx, work, seen, "destroy", "stop intent");
         case "EventActorSetAlarm": {
           const alarmTs = inner.val.alarmTs === null ? null : Number(inner.val.alarmTs);
           connection.log.debug({ actorId, generation, alarmTs }, "actor alarm set");
-          return this.quiet(tx, { ...seen, alarmTs });
+          return t.quiet(tx, { ...seen, alarmTs });
         }
       }
     });
     return processed;
   }
 
-  private onRunning(tx: Transaction, work: Work, rec: LifecycleRecord): void {
-    if (rec.phase !== "starting") return this.quiet(tx, rec);
-    const now = this.clock.now();
-    this.patchActor(rec, (a) => ({
-      ...a,
-      start_ts: a.start_ts ?? now,
-      connectable_ts: now,
-      pending_allocation_ts: null,
-      reschedule_ts: null,
-      sleep_ts: null,
-      error: null,
-    }));
-    this.save(tx, work, rec, { ...rec, phase: "running", since: now }, "reported running");
-    const placement = { actorId: rec.actorId, generation: rec.generation, runnerId: rec.runnerId as string };
-    work.after.push(() => {
-      this.waiters.resolve(rec.actorId, placement);
-      this.events.emit("ready", placement);
-    });
-  }
-
-  // ---- Transitions ------------------------------------------------------------------------------
-
-  /**
-   * Places an actor that holds no slot (new, pending, backing off, sleeping, or whose
-   * generation just ended) on a runner in a new generation, or leaves it pending.
-   */
-  private place(tx: Transaction, work: Work, rec: LifecycleRecord, prev: LifecycleRecord | undefined, reason: string): void {
-    const before = prev ?? rec;
-    const now = this.clock.now();
-    const choice = choosePlacement(this.candidates(), rec.namespaceId, rec.runnerNameSelector);
-    if (typeof choice === "string") {
-      this.patchActor(rec, (a) => ({
-        ...a,
-        pending_allocation_ts: a.pending_allocation_ts ?? now,
-        connectable_ts: null,
-        sleep_ts: null,
-        reschedule_ts: null,
-        error: "no_capacity",
-      }));
-      const since = rec.phase === "pending" ? rec.since : now;
-      this.save(tx, work, before, { ...rec, phase: "pending", runnerId: null, stopReason: null, since, rescheduleAt: null }, `${reason}; ${choice}`);
-      return;
-    }
-    const generation = rec.everPlaced ? rec.generation + 1 : rec.generation;
-    const stored = this.catalog.getActor(rec.actorId) as StoredActor;
-    const next: LifecycleRecord = {
-      ...rec,
-      phase: "starting",
-      generation,
-      everPlaced: true,
-      runnerId: choice.runnerId,
-      nextCommandIndex: 0,
-      lastEventIndex: -1,
-      lastAckedEventIndex: -1,
-      stopReason: null,
-      wake: false,
-      since: now,
-      rescheduleAt: null,
-    };
-    this.patchActor(next, (a) => ({
-      ...a,
-      pending_allocation_ts: null,
-      connectable_ts: null,
-      sleep_ts: null,
-      reschedule_ts: null,
-    }));
-    const started = this.command(tx, work, next, {
-      tag: "CommandStartActor",
-      val: { config: startConfig(stored), hibernatingRequests: this.hibernatingRequests(next.actorId) },
-    });
-    this.save(tx, work, before, started, reason);
-  }
-
-  /** Stops a starting or running actor on its runner for `reason`. */
-  private beginStop(tx: Transaction, work: Work, rec: LifecycleRecord, reason: StopReason, why: string): void {
-    const now = this.clock.now();
-    this.patchActor(rec, (a) => ({ ...a, connectable_ts: null, sleep_ts: reason === "sleep" ? now : a.sleep_ts }));
-    const next = this.command(tx, work, { ...rec, phase: "stopping", stopReason: reason, since: now }, {
-      tag: "CommandStopActor",
-      val: null,
-    });
-    this.save(tx, work, rec, next, why);
-  }
-
-  /**
-   * A generation ended: the runner reported `Stopped`, or the engine gave up on it. Decides
-   * where the actor goes: by its stop reason if it was stopping, by the crash policy if not.
-   */
-  private endGeneration(tx: Transaction, work: Work, rec: LifecycleRecord, ending: Ending): void {
-    const runnerId = rec.runnerId as string;
-    const { actorId, generation } = rec;
-    if (ending.cause === "stopped") {
-      CommandStore.dropGeneration(tx, runnerId, actorId, generation);
-    } else {
-      // Nobody confirmed the stop: keep a stop command for that runner in case it comes back
-      // with the same runner ID still running this generation, and forget it after a while.
-      let abandoned = rec;
-      if (rec.phase !== "stopping") abandoned = this.command(tx, work, rec, { tag: "CommandStopActor", val: null });
-      CommandStore.expireAt(tx, runnerId, actorId, generation, this.clock.now() + this.config.abandonedCommandRetentionMs);
-      rec = abandoned;
-      work.after.push(() => this.refreshExpiryTimer());
-    }
-    work.after.push(() => this.events.emit("stopped", { actorId, generation, runnerId, cause: ending.cause }));
-    const freed: LifecycleRecord = { ...rec, runnerId: null };
-    const what = ending.cause === "stopped" ? "stopped" : ending.cause.replace("_", " ");
-
-    if (rec.phase === "stopping") {
-      switch (rec.stopReason) {
-        case "destroy":
-          return this.destroy(tx, work, freed, `${what} after a stop intent`, rec);
-        case "drain":
-          return this.place(tx, work, freed, rec, `${what} while draining; rescheduled`);
-        default:
-          return this.toSleeping(tx, work, freed, `${what} to sleep`, rec);
-      }
-    }
-
-    // Starting or running, and nobody asked it to stop.
-    const connection = this.live.get(runnerId);
-    if (ending.cause === "runner_lost") {
-      this.patchActor(rec, (a) => ({ ...a, connectable_ts: null, error: { runner_connection_lost: { runner_id: runnerId } } }));
-      return this.place(tx, work, freed, rec, "runner lost; rescheduled");
-    }
-    if (ending.cause === "stopped" && connection?.draining === true) {
-      return this.place(tx, work, freed, rec, "stopped by a draining runner; rescheduled");
-    }
-    const error =
-      ending.cause === "stopped"
-        ? { crashed: { message: ending.message } }
-        : { runner_no_response: { runner_id: runnerId } };
-    this.patchActor(rec, (a) => ({ ...a, connectable_ts: null, error }));
-    const stored = this.catalog.getActor(actorId) as StoredActor;
-    const detail = ending.cause === "stopped" ? `crashed (code ${ending.code === runner.v7.StopCode.Ok ? "ok" : "error"})` : what;
-    switch (stored.actor.crash_policy) {
-      case "restart":
-        return this.toBackoff(tx, work, freed, rec, detail);
-      case "sleep":
-        return this.toSleeping(tx, work, freed, `${detail}; crash policy sleep`, rec);
-      default:
-        return this.destroy(tx, work, freed, `${detail}; crash policy destroy`, rec);
-    }
-  }
-
-  private toBackoff(tx: Transaction, work: Work, rec: LifecycleRecord, prev: LifecycleRecord, why: string): void {
-    const now = this.clock.now();
-    const fresh = rec.lastCrashTs !== null && now - rec.lastCrashTs > this.config.crashRetryResetMs;
-    const retries = fresh ? 0 : rec.retries;
-    const delay = backoffDelay(this.config, retries);
-    const rescheduleAt = now + delay;
-    this.patchActor(rec, (a) => ({ ...a, reschedule_ts: rescheduleAt, connectable_ts: null }));
-    this.save(
-      tx,
-      work,
-      prev,
-      { ...rec, phase: "backoff", retries: retries + 1, lastCrashTs: now, since: now, rescheduleAt, stopReason: null },
-      `${why}; crash policy restart, retry in ${delay} ms`,
-    );
-  }
-
-  /**
-   * Sleeps an actor that holds no slot, unless a wake is due: then it is placed again at once.
-   * Requests still waiting for it count as a wake even when none was recorded (they began
-   * waiting while it was starting, before a sleep was asked for): nothing else would wake it
-   * for them, and they would wait out their timeout.
-   */
-  private toSleeping(tx: Transaction, work: Work, rec: LifecycleRecord, why: string, prev: LifecycleRecord = rec): void {
-    const now = this.clock.now();
-    if (rec.wake || this.waiters.has(rec.actorId)) return this.place(tx, work, { ...rec, wake: false }, prev, `${why}; woken by a request`);
-    if (rec.alarmTs !== null && rec.alarmTs <= now) {
-      return this.place(tx, work, { ...rec, alarmTs: null }, prev, `${why}; woken by its alarm`);
-    }
-    this.patchActor(rec, (a) => ({
-      ...a,
-      sleep_ts: a.sleep_ts ?? now,
-      connectable_ts: null,
-      pending_allocation_ts: null,
-      reschedule_ts: null,
-    }));
-    this.save(tx, work, prev, { ...rec, phase: "sleeping", runnerId: null, stopReason: null, since: now, rescheduleAt: null }, why);
-  }
-
-  private destroy(tx: Transaction, work: Work, rec: LifecycleRecord, why: string, prev: LifecycleRecord = rec): void {
-    const stored = this.catalog.getActor(rec.actorId);
-    if (stored !== undefined && stored.actor.destroy_ts == null) {
-      const ns = this.catalog.listNamespaces().find((n) => n.namespace_id === rec.namespaceId);
-      if (ns !== undefined) this.catalog.destroyActor(ns, rec.actorId);
-      else this.patchActor(rec, (a) => ({ ...a, destroy_ts: this.clock.now(), connectable_ts: null }));
-    } else {
-      this.patchActor(rec, (a) => ({ ...a, connectable_ts: null }));
-    }
-    this.save(tx, work, prev, { ...rec, phase: "destroyed", runnerId: null }, why);
-    work.after.push(() => this.waiters.reject(rec.actorId, actorNotFound(rec.actorId)));
-  }
-
-  // ---- Timers -----------------------------------------------------------------------------------
+  // ---- Timer events -----------------------------------------------------------------------------
 
   private onActorTimer(actorId: string, generation: number, phase: Phase): void {
+    const t = this.transitions;
     this.run((tx, work) => {
-      const rec = this.read(tx, actorId);
+      const rec = readRecord(tx, actorId);
       if (rec === undefined || rec.generation !== generation || rec.phase !== phase) return;
       const now = this.clock.now();
       switch (phase) {
         case "starting":
-          if (now < rec.since + this.config.actorStartThresholdMs) return this.rearm(rec);
-          return this.endGeneration(tx, work, rec, { cause: "start_timeout" });
+          if (now < rec.since + this.config.actorStartThresholdMs) return this.reindex(rec);
+          return t.endGeneration(tx, work, rec, { cause: "start_timeout" });
         case "stopping":
-          if (now < rec.since + this.config.actorStopThresholdMs) return this.rearm(rec);
-          return this.endGeneration(tx, work, rec, { cause: "stop_timeout" });
+          if (now < rec.since + this.config.actorStopThresholdMs) return this.reindex(rec);
+          return t.endGeneration(tx, work, rec, { cause: "stop_timeout" });
         case "backoff":
-          if (now < (rec.rescheduleAt ?? 0)) return this.rearm(rec);
-          return this.place(tx, work, rec, undefined, "crash backoff over");
+          if (now < (rec.rescheduleAt ?? 0)) return this.reindex(rec);
+          return t.place(tx, work, rec, undefined, "crash backoff over");
         default:
           return;
       }
@@ -778,161 +555,37 @@ export class ActorLifecycle {
   }
 
   private onRunnerLost(runnerId: string): void {
-    this.lostTimers.delete(runnerId);
     if (this.live.has(runnerId)) return;
-    const actors = [...(this.slots.get(runnerId) ?? [])];
+    const actors = this.indexes.actorsOn(runnerId);
     if (actors.length === 0) return;
     this.log.info({ runnerId, actors: actors.length }, "runner lost; its actors are rescheduled");
     for (const actorId of actors) {
       this.run((tx, work) => {
-        const rec = this.read(tx, actorId);
+        const rec = readRecord(tx, actorId);
         if (rec === undefined || rec.runnerId !== runnerId || !holdsSlot(rec.phase)) return;
-        this.endGeneration(tx, work, rec, { cause: "runner_lost" });
+        this.transitions.endGeneration(tx, work, rec, { cause: "runner_lost" });
       });
     }
   }
 
+  /** Wakes every sleeping actor whose alarm is due; the timers re-arm for the next one after. */
   private onAlarms(): void {
-    this.alarmTimer = undefined;
     const now = this.clock.now();
     const due = this.storage.scan({ start: ALARM_PREFIX, end: alarmsDueEnd(now) });
     for (const entry of due) {
       const { actorId } = parseAlarmKey(entry.key);
       this.run((tx, work) => {
-        const rec = this.read(tx, actorId);
+        const rec = readRecord(tx, actorId);
         if (rec === undefined || rec.phase !== "sleeping") {
           tx.delete(entry.key);
           return;
         }
-        this.place(tx, work, { ...rec, alarmTs: null }, rec, "woken by its alarm");
+        this.transitions.place(tx, work, { ...rec, alarmTs: null }, rec, "woken by its alarm");
       });
     }
-    this.refreshAlarmTimer();
   }
 
-  private onExpiry(): void {
-    this.expiryTimer = undefined;
-    const swept = this.storage.transaction((tx) => CommandStore.sweep(tx, this.clock.now()));
-    if (swept > 0) this.log.debug({ generations: swept }, "dropped commands of abandoned generations");
-    this.refreshExpiryTimer();
-  }
-
-  private refreshAlarmTimer(): void {
-    if (this.closed) return;
-    clearTimeout(this.alarmTimer);
-    this.alarmTimer = undefined;
-    const [first] = this.storage.scan({ prefix: ALARM_PREFIX, limit: 1 });
-    if (first === undefined) return;
-    const { alarmTs } = parseAlarmKey(first.key);
-    this.alarmTimer = this.timer(alarmTs, () => this.guard("alarm", () => this.onAlarms()));
-  }
-
-  private refreshExpiryTimer(): void {
-    if (this.closed) return;
-    clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
-    const next = CommandStore.nextExpiry(this.storage);
-    if (next === undefined) return;
-    this.expiryTimer = this.timer(next, () => this.guard("command expiry", () => this.onExpiry()));
-  }
-
-  private startLostTimer(runnerId: string): void {
-    if (this.closed || this.lostTimers.has(runnerId)) return;
-    const t = setTimeout(() => this.guard("runner lost", () => this.onRunnerLost(runnerId)), this.config.runnerLostThresholdMs);
-    t.unref();
-    this.lostTimers.set(runnerId, t);
-  }
-
-  private cancelLostTimer(runnerId: string): void {
-    const t = this.lostTimers.get(runnerId);
-    if (t === undefined) return;
-    clearTimeout(t);
-    this.lostTimers.delete(runnerId);
-    this.log.debug({ runnerId }, "runner reconnected before it was lost");
-  }
-
-  /**
-   * A timer for epoch ms `at` by the lifecycle's clock. A wait longer than Node allows fires
-   * early; every handler checks what is due and re-arms itself for the rest.
-   */
-  private timer(at: number, fire: () => void): NodeJS.Timeout {
-    const delay = Math.max(0, at - this.clock.now());
-    const t = setTimeout(fire, Math.min(delay, MAX_TIMER_MS));
-    t.unref();
-    return t;
-  }
-
-  private rearm(rec: LifecycleRecord): void {
-    this.reindex(rec);
-  }
-
-  // ---- Storage and memory -------------------------------------------------------------------------
-
-  private read(reader: Pick<Storage, "get">, actorId: string): LifecycleRecord | undefined {
-    const bytes = reader.get(recordKey(actorId));
-    return bytes === undefined ? undefined : decodeLifecycleRecord(bytes);
-  }
-
-  /** Writes a record that changed without a transition (indices, alarm). */
-  private quiet(tx: Transaction, rec: LifecycleRecord): void {
-    tx.put(recordKey(rec.actorId), encodeLifecycleRecord(rec));
-  }
-
-  /**
-   * Writes a transition: the record, the awake and alarm indexes, and the catalog's
-   * generation. Memory, the log line and the `transition` event follow after the commit.
-   */
-  private save(tx: Transaction, work: Work, prev: LifecycleRecord, next: LifecycleRecord, reason: string): void {
-    const { actorId } = next;
-    if (prev.phase === "sleeping" && prev.alarmTs !== null) tx.delete(alarmKey(prev.alarmTs, actorId));
-    if (next.phase === "destroyed") {
-      tx.delete(recordKey(actorId));
-      tx.delete(awakeKey(actorId));
-    } else {
-      tx.put(recordKey(actorId), encodeLifecycleRecord(next));
-      if (isAwake(next.phase)) tx.put(awakeKey(actorId), new Uint8Array(0));
-      else tx.delete(awakeKey(actorId));
-      if (next.phase === "sleeping" && next.alarmTs !== null) tx.put(alarmKey(next.alarmTs, actorId), new Uint8Array(0));
-    }
-    if (prev.generation !== next.generation) {
-      this.catalog.updateActor(actorId, (s) => ({ ...s, generation: next.generation }));
-    }
-    const alarmsChanged = prev.phase === "sleeping" || next.phase === "sleeping";
-    const fresh = work.created === actorId;
-    work.touched.add(actorId);
-    work.after.push(() => {
-      if (alarmsChanged) this.refreshAlarmTimer();
-      if (fresh || prev.phase !== next.phase || prev.generation !== next.generation) {
-        const t: ActorTransition = {
-          actorId,
-          generation: next.generation,
-          runnerId: next.runnerId ?? prev.runnerId,
-          from: fresh ? "new" : prev.phase,
-          to: next.phase,
-          reason,
-        };
-        this.log.info(t, `actor ${next.phase}`);
-        this.events.emit("transition", t);
-      }
-    });
-  }
-
-  /** Stores a command for the record's runner and generation and queues it for sending. */
-  private command(tx: Transaction, work: Work, rec: LifecycleRecord, command: runner.v7.Command): LifecycleRecord {
-    const runnerId = rec.runnerId as string;
-    const index = rec.nextCommandIndex;
-    CommandStore.put(tx, { runnerId, actorId: rec.actorId, generation: rec.generation, index }, command);
-    work.sends.push({
-      runnerId,
-      command: { checkpoint: { actorId: rec.actorId, generation: rec.generation, index: BigInt(index) }, inner: command },
-    });
-    return { ...rec, nextCommandIndex: index + 1 };
-  }
-
-  /** Changes the catalog's actor record; called inside a transition, so it joins its transaction. */
-  private patchActor(rec: LifecycleRecord, change: (a: ActorRecord) => ActorRecord): void {
-    this.catalog.updateActor(rec.actorId, (s) => ({ ...s, actor: change(s.actor) }));
-  }
+  // ---- Running transitions and keeping memory in line -------------------------------------------
 
   /**
    * Runs one transition as a storage transaction, then sends the commands it stored and
@@ -972,52 +625,15 @@ export class ActorLifecycle {
 
   /** Brings memory in line with the stored record of one actor (none: destroyed). */
   private reindexStored(actorId: string): void {
-    const rec = this.read(this.storage, actorId);
+    const rec = readRecord(this.storage, actorId);
     if (rec !== undefined) return this.reindex(rec);
     this.reindex(blankRecord(actorId, { namespaceId: "", runnerNameSelector: "", phase: "destroyed", generation: 0, everPlaced: true, since: 0 }));
   }
 
-  /** Brings memory in line with one record: slots, the pending queue, its timer, its waiters. */
+  /** Brings memory in line with one record: slots, the pending queue and running actors, and its timer. */
   private reindex(rec: LifecycleRecord): void {
-    const { actorId } = rec;
-    const held = this.slotOf.get(actorId);
-    const holds = holdsSlot(rec.phase) && rec.runnerId !== null ? rec.runnerId : undefined;
-    if (held !== holds) {
-      if (held !== undefined) {
-        this.slots.get(held)?.delete(actorId);
-        if (this.slots.get(held)?.size === 0) this.slots.delete(held);
-        this.slotOf.delete(actorId);
-        this.placeAgain = true;
-      }
-      if (holds !== undefined) {
-        let set = this.slots.get(holds);
-        if (set === undefined) {
-          set = new Set();
-          this.slots.set(holds, set);
-        }
-        set.add(actorId);
-        this.slotOf.set(actorId, holds);
-      }
-    }
-    if (rec.phase === "running" && rec.runnerId !== null) this.running.set(actorId, { runnerId: rec.runnerId, generation: rec.generation });
-    else this.running.delete(actorId);
-    if (rec.phase === "pending") {
-      if (!this.pending.has(actorId)) this.pending.set(actorId, { namespaceId: rec.namespaceId, runnerName: rec.runnerNameSelector });
-    } else this.pending.delete(actorId);
-
-    clearTimeout(this.actorTimers.get(actorId));
-    this.actorTimers.delete(actorId);
-    let due: number | undefined;
-    if (rec.phase === "starting") due = rec.since + this.config.actorStartThresholdMs;
-    else if (rec.phase === "stopping") due = rec.since + this.config.actorStopThresholdMs;
-    else if (rec.phase === "backoff") due = rec.rescheduleAt ?? rec.since;
-    if (due !== undefined && !this.closed) {
-      const { generation, phase } = rec;
-      this.actorTimers.set(
-        actorId,
-        this.timer(due, () => this.guard("actor timer", () => this.onActorTimer(actorId, generation, phase))),
-      );
-    }
+    if (this.indexes.update(rec)) this.placeAgain = true;
+    this.timers.actor(rec);
   }
 
   /** Places pending actors, oldest first, while runners have room. */
@@ -1031,12 +647,12 @@ export class ActorLifecycle {
     try {
       do {
         this.placeAgain = false;
-        for (const [actorId, want] of [...this.pending]) {
+        for (const [actorId, want] of this.indexes.pendingActors()) {
           if (typeof choosePlacement(this.candidates(), want.namespaceId, want.runnerName) === "string") continue;
           this.run((tx, work) => {
-            const rec = this.read(tx, actorId);
+            const rec = readRecord(tx, actorId);
             if (rec === undefined || rec.phase !== "pending") return;
-            this.place(tx, work, rec, undefined, "runner available");
+            this.transitions.place(tx, work, rec, undefined, "runner available");
           });
         }
       } while (this.placeAgain);
@@ -1053,7 +669,7 @@ export class ActorLifecycle {
         name: c.name,
         version: c.runnerVersion,
         totalSlots: c.totalSlots,
-        used: this.slots.get(runnerId)?.size ?? 0,
+        used: this.indexes.actorCount(runnerId),
         draining: c.draining,
         // Runner protocol v1-v3 connections take v7 commands too, through the runner endpoint's mk1 bridge.
         usable: c.open,
@@ -1062,7 +678,7 @@ export class ActorLifecycle {
   }
 
   private timeoutError(actorId: string, timeoutMs: number): EngineError {
-    const rec = this.read(this.storage, actorId);
+    const rec = readRecord(this.storage, actorId);
     const phase = rec?.phase ?? "unknown";
     if (rec?.phase === "pending") {
       const choice = choosePlacement(this.candidates(), rec.namespaceId, rec.runnerNameSelector);
@@ -1085,36 +701,4 @@ export class ActorLifecycle {
       this.log.error({ err, what }, "actor lifecycle step failed");
     }
   }
-}
-
-/** The `ActorConfig` of a start command, from the catalog record. */
-function startConfig(stored: StoredActor): runner.v7.ActorConfig {
-  let input: ArrayBuffer | null = null;
-  if (stored.input !== null) {
-    const bytes = Buffer.from(stored.input, "base64");
-    input = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  }
-  return { name: stored.actor.name, key: stored.actor.key, createTs: BigInt(stored.actor.create_ts), input };
-}
-
-/** A record with no runner, no commands or events yet, no stop, wake, alarm or crash: the rest is the caller's. */
-function blankRecord(
-  actorId: string,
-  fields: Pick<LifecycleRecord, "namespaceId" | "runnerNameSelector" | "phase" | "generation" | "everPlaced" | "since">,
-): LifecycleRecord {
-  return {
-    v: 1,
-    actorId,
-    ...fields,
-    runnerId: null,
-    nextCommandIndex: 0,
-    lastEventIndex: -1,
-    lastAckedEventIndex: -1,
-    stopReason: null,
-    wake: false,
-    alarmTs: null,
-    retries: 0,
-    lastCrashTs: null,
-    rescheduleAt: null,
-  };
 }

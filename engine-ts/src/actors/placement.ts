@@ -1,3 +1,14 @@
+/** Where one generation of an actor runs. The gateway's `ActorRouter.waitReady` resolves with it. */
+export interface ActorPlacement {
+  readonly runnerId: string;
+  readonly generation: number;
+}
+
+/** One generation of one actor on one runner, as the lifecycle's `ready` and `stopped` events carry it. */
+export interface ActorGenerationEvent extends ActorPlacement {
+  readonly actorId: string;
+}
+
 /** A connected runner as placement sees it. */
 export interface PlacementCandidate {
   readonly runnerId: string;

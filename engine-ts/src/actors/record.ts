@@ -1,3 +1,6 @@
+import type { StorageReader, StorageWriter } from "../storage/storage.js";
+import { recordKey } from "./keys.js";
+
 /**
  * What the lifecycle stores per actor, next to the catalog's record. The catalog record
  * carries the public fields (`start_ts`, `connectable_ts`, `sleep_ts`, ...) and the
@@ -82,4 +85,37 @@ export function holdsSlot(phase: Phase): boolean {
 /** Phases kept in the awake index (loaded at `start()`); sleeping actors are read on demand. */
 export function isAwake(phase: Phase): boolean {
   return phase !== "sleeping" && phase !== "destroyed";
+}
+
+/** A record with no runner, no commands or events yet, no stop, wake, alarm or crash: the rest is the caller's. */
+export function blankRecord(
+  actorId: string,
+  fields: Pick<LifecycleRecord, "namespaceId" | "runnerNameSelector" | "phase" | "generation" | "everPlaced" | "since">,
+): LifecycleRecord {
+  return {
+    v: 1,
+    actorId,
+    ...fields,
+    runnerId: null,
+    nextCommandIndex: 0,
+    lastEventIndex: -1,
+    lastAckedEventIndex: -1,
+    stopReason: null,
+    wake: false,
+    alarmTs: null,
+    retries: 0,
+    lastCrashTs: null,
+    rescheduleAt: null,
+  };
+}
+
+/** The stored record of one actor, or undefined when it has none (never started, or destroyed). */
+export function readRecord(reader: Pick<StorageReader, "get">, actorId: string): LifecycleRecord | undefined {
+  const bytes = reader.get(recordKey(actorId));
+  return bytes === undefined ? undefined : decodeLifecycleRecord(bytes);
+}
+
+/** Writes a record as it is, with none of a transition's index and catalog changes. */
+export function writeRecord(tx: StorageWriter, rec: LifecycleRecord): void {
+  tx.put(recordKey(rec.actorId), encodeLifecycleRecord(rec));
 }

@@ -1,11 +1,7 @@
-/** Where a ready actor runs. */
-export interface ReadyPlacement {
-  readonly runnerId: string;
-  readonly generation: number;
-}
+import type { ActorPlacement } from "./placement.js";
 
 interface Waiter {
-  readonly resolve: (placement: ReadyPlacement) => void;
+  readonly resolve: (placement: ActorPlacement) => void;
   readonly reject: (err: unknown) => void;
 }
 
@@ -22,7 +18,7 @@ export class ReadyWaiters {
    * at that moment, so the error can say why the actor is not ready). An aborted `signal`
    * rejects with its reason.
    */
-  wait(actorId: string, timeoutMs: number, onTimeout: () => unknown, signal?: AbortSignal): Promise<ReadyPlacement> {
+  wait(actorId: string, timeoutMs: number, onTimeout: () => unknown, signal?: AbortSignal): Promise<ActorPlacement> {
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = () => finish(() => reject(signal?.reason));
@@ -55,7 +51,7 @@ export class ReadyWaiters {
   }
 
   /** Resolves every wait for this actor. */
-  resolve(actorId: string, placement: ReadyPlacement): void {
+  resolve(actorId: string, placement: ActorPlacement): void {
     for (const w of [...(this.byActor.get(actorId) ?? [])]) w.resolve(placement);
   }
 

@@ -17,6 +17,7 @@ import { type GatewayTarget, isGatewayPath, parseGatewayPath, parseHeaderTarget 
 import type { ActorGenerationEvent, ActorPlacement, ActorRouter } from "./router.js";
 import { randomId4 } from "./tunnel-ids.js";
 import type { TunnelEntry, TunnelHost } from "./tunnel.js";
+import { TunnelTable } from "./tunnel-table.js";
 import { TunnelWebSocket } from "./websocket.js";
 
 /** What the gateway is built from. */
@@ -25,6 +26,11 @@ export interface GatewayOptions {
   readonly runners: RunnerEndpoint;
   /** Actor lookup, wake-up and stop notifications. */
   readonly router: ActorRouter;
+  /**
+   * The table of requests in flight, which the lifecycle reads hibernating WebSockets from;
+   * a table of its own when not given.
+   */
+  readonly tunnels?: TunnelTable;
   readonly config?: GatewayConfig;
 }
 
@@ -45,7 +51,8 @@ export class Gateway {
   private readonly log: Logger;
   private readonly id: ArrayBuffer;
   private readonly idText: string;
-  private readonly entries = new Map<string, TunnelEntry>();
+  private readonly tunnels: TunnelTable;
+  private readonly entries: Map<string, TunnelEntry>;
   private readonly wss: WebSocketServer;
   private readonly upgradeRayIds = new WeakMap<IncomingMessage, string>();
   private readonly unsubscribe: (() => void)[] = [];
@@ -59,8 +66,10 @@ export class Gateway {
     this.runners = options.runners;
     this.router = options.router;
     this.config = resolveGatewayConfig(options.config);
-    this.id = randomId4();
-    this.idText = idHex(this.id);
+    this.tunnels = options.tunnels ?? new TunnelTable();
+    this.id = this.tunnels.gatewayId;
+    this.idText = this.tunnels.gatewayIdText;
+    this.entries = this.tunnels.entries;
     this.log = (options.config?.logger ?? defaultGatewayLogger()).child({ gatewayId: this.idText });
     this.host = {
       config: this.config,
@@ -185,13 +194,7 @@ export class Gateway {
    * in `hibernatingRequests`, so that the runner restores them.
    */
   hibernatingRequests(actorId: string): runner.v7.HibernatingRequest[] {
-    const out: runner.v7.HibernatingRequest[] = [];
-    for (const entry of this.entries.values()) {
-      if (entry instanceof TunnelWebSocket && entry.actorId === actorId && entry.hibernating) {
-        out.push({ gatewayId: this.id.slice(0), requestId: entry.requestId.slice(0) });
-      }
-    }
-    return out;
+    return this.tunnels.hibernatingRequests(actorId);
   }
 
   /**

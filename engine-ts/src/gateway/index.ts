@@ -3,6 +3,7 @@
  * runner the actor lives on over its `/runners/connect` socket. See {@link Gateway}.
  */
 export { Gateway, type GatewayOptions } from "./gateway.js";
+export { TunnelTable } from "./tunnel-table.js";
 export { type GatewayConfig, type ResolvedGatewayConfig, resolveGatewayConfig } from "./config.js";
 export type {
   ActorGenerationEvent,

@@ -1,20 +1,11 @@
 /**
  * What the gateway needs from actor lifecycle and the catalog. The composition root wires a
- * real implementation; the gateway only depends on this shape.
+ * real implementation; the gateway only depends on this shape. Placements and the options of
+ * a wait are the lifecycle's own types, declared once in `../actors/`.
  */
+import type { ActorGenerationEvent, ActorPlacement, WaitReadyOptions } from "../actors/index.js";
 
-/** Where a running actor lives. */
-export interface ActorPlacement {
-  readonly runnerId: string;
-  readonly generation: number;
-}
-
-/** An actor generation that started or stopped on a runner. */
-export interface ActorGenerationEvent {
-  readonly actorId: string;
-  readonly generation: number;
-  readonly runnerId: string;
-}
+export type { ActorGenerationEvent, ActorPlacement, WaitReadyOptions };
 
 /** Name + key addressing (the gateway's query mode, `rvt-*`). */
 export interface ActorQuery {
@@ -27,17 +18,6 @@ export interface ActorQuery {
   /** CBOR bytes in standard base64. */
   readonly input?: string;
   readonly crashPolicy?: "restart" | "sleep" | "destroy";
-}
-
-/** Options of {@link ActorRouter.waitReady}. */
-export interface WaitReadyOptions {
-  readonly timeoutMs: number;
-  readonly signal?: AbortSignal;
-  /**
-   * The client asked not to wait for the actor to be connectable (`rvt-skip-ready-wait`,
-   * `x-rivet-skip-ready-wait`, `rivet_skip_ready_wait`). A hint: an implementation may ignore it.
-   */
-  readonly skipReadyWait?: boolean;
 }
 
 /** Actor lookup, wake-up and stop notifications, as the gateway sees them. */

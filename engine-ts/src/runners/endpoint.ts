@@ -13,7 +13,7 @@ import { RIVET_SUBPROTOCOL, isRunnerUpgrade } from "./query.js";
 import { MemoryStorage } from "../storage/memory.js";
 import type { Storage } from "../storage/storage.js";
 import { Mk1Store } from "./mk1-store.js";
-import { MemoryRunnerRegistry, type RunnerRegistry } from "./registry.js";
+import type { RunnerRegistry } from "./registry.js";
 import { RunnerSession, type SessionHost, type SessionSettings, evictionError } from "./session.js";
 import { RunnerSocket } from "./socket.js";
 
@@ -50,10 +50,10 @@ export type CommandReplayHandler = (
   connection: RunnerConnection,
 ) => runner.v7.ToClientCommands | Promise<runner.v7.ToClientCommands>;
 
-/** Settings of the runner endpoint; every one has Rivet's default. */
+/** What the runner endpoint is built from; every setting has Rivet's default. */
 export interface RunnerEndpointOptions {
-  /** Namespaces and runner IDs; defaults to memory with the `default` namespace. */
-  readonly registry?: RunnerRegistry;
+  /** Namespaces and runner IDs. */
+  readonly registry: RunnerRegistry;
   /**
    * Where connections of runner protocol v1-v3 keep their runner-wide command and event
    * indices (see `mk1-store.ts`); in memory when not given. The engine passes its own storage.
@@ -79,11 +79,13 @@ export interface RunnerEndpointOptions {
    * with Rivet's `auth.admin_token`; others are refused before the upgrade (401 or 403).
    */
   readonly adminToken?: string;
+  /** Answers KV requests; an endpoint without it answers each with {@link kvNotAvailable}. */
   readonly kv?: KvRequestHandler;
+  /** The commands to replay after `ToClientInit`; an endpoint without it replays none. */
   readonly replayCommands?: CommandReplayHandler;
 }
 
-/** The KV answer until the KV slice attaches its handler. */
+/** The KV answer of an endpoint built without a KV handler. */
 export const kvNotAvailable: KvRequestHandler = () => ({
   tag: "KvErrorResponse",
   val: { message: "kv not available" },
@@ -93,9 +95,9 @@ export const kvNotAvailable: KvRequestHandler = () => ({
  * `/runners/connect`: the WebSocket every runner holds to the engine. It shares the engine's
  * one HTTP port (hand it the server's upgrade requests through {@link handleUpgrade}),
  * performs the handshake of runner protocol v1-v7, pings (v4-v7; v1-v3 runners ping us),
- * evicts older duplicates, and hands everything else to plug-ins through {@link events},
- * {@link setKvHandler} and {@link setCommandReplay}, always as v7: v1-v3 connections go
- * through the mk1 bridge.
+ * evicts older duplicates, and hands everything else on as v7 (v1-v3 connections go through
+ * the mk1 bridge): messages through {@link events}, KV requests to the `kv` handler and the
+ * replay after a handshake to `replayCommands`, both given at construction.
  */
 export class RunnerEndpoint implements SessionHost {
   /** Connected, disconnected, draining and message events. */
@@ -111,15 +113,15 @@ export class RunnerEndpoint implements SessionHost {
   private readonly evicted = new WeakSet<RunnerConnection>();
   private readonly byIdentity = new Map<string, RunnerConnection>();
   private readonly byRunnerId = new Map<string, RunnerConnection>();
-  private kvHandler: KvRequestHandler;
-  private replayHandler: CommandReplayHandler;
+  private readonly kvHandler: KvRequestHandler;
+  private readonly replayHandler: CommandReplayHandler;
   private isClosing = false;
   private readonly adminToken: string | undefined;
 
-  constructor(options: RunnerEndpointOptions = {}) {
+  constructor(options: RunnerEndpointOptions) {
     this.log = options.logger ?? defaultRunnerLogger();
     this.events = new TypedEmitter(this.log);
-    this.registry = options.registry ?? new MemoryRunnerRegistry();
+    this.registry = options.registry;
     this.mk1Store = new Mk1Store(options.storage ?? new MemoryStorage());
     this.settings = {
       initTimeoutMs: options.initTimeoutMs ?? 5000,
@@ -154,16 +156,6 @@ export class RunnerEndpoint implements SessionHost {
     return this.events.on(event, listener);
   }
 
-  /** Replaces the KV request handler (the KV slice attaches here). */
-  setKvHandler(handler: KvRequestHandler): void {
-    this.kvHandler = handler;
-  }
-
-  /** Replaces the source of commands replayed after `ToClientInit` (the lifecycle slice attaches here). */
-  setCommandReplay(handler: CommandReplayHandler): void {
-    this.replayHandler = handler;
-  }
-
   /** Connections that have completed their handshake and are still open. */
   connections(): RunnerConnection[] {
     return [...this.announced];
@@ -176,7 +168,7 @@ export class RunnerEndpoint implements SessionHost {
 
   /**
    * Takes an HTTP upgrade request if it is meant for runners and returns whether it did.
-   * Other upgrades (the gateway's, later) are left to the caller.
+   * Other upgrades (the gateway's) are left to the caller.
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if (!isRunnerUpgrade(req)) return false;

@@ -16,9 +16,10 @@ export interface RunnerIdentity {
 }
 
 /**
- * Where the runner endpoint looks up namespaces and runner IDs. The in-memory implementation
- * below is the default; a storage-backed one replaces it once the storage slice lands, which
- * is why every method may answer asynchronously.
+ * Where the runner endpoint looks up namespaces and runner IDs. The engine uses
+ * `StorageRunnerRegistry` (namespaces from the catalog, runner IDs kept across restarts);
+ * {@link MemoryRunnerRegistry} serves tests that run an endpoint on its own. Every method may
+ * answer asynchronously, so that a registry may also live outside the process.
  */
 export interface RunnerRegistry {
   /** The namespace with this name, or `undefined` when there is none. */
@@ -30,7 +31,10 @@ export interface RunnerRegistry {
   runnerIdFor(identity: RunnerIdentity): string | Promise<string>;
 }
 
-/** A registry held in memory, with the namespaces it was given (by default only `default`). */
+/**
+ * A registry held in memory, with the namespaces it was given (by default only `default`),
+ * for an endpoint run without the engine's storage (tests). Runner IDs are lost on exit.
+ */
 export class MemoryRunnerRegistry implements RunnerRegistry {
   private readonly namespaces = new Map<string, Namespace>();
   private readonly runnerIds = new Map<string, string>();

@@ -15,13 +15,14 @@
  * Anything else is a 404 `registry.route_not_found`. Errors are `{group, code, message, metadata}`.
  */
 import type { RegistryHandle } from "./definition.js";
+import { RUNNER_VERSION } from "../version.js";
 
 /** The prefix rivetkit mounts its handler at; the routes are matched after it, if present. */
 export const HANDLER_BASE_PATH = "/api/rivet";
 
 /** Our runtime's name and version in `/metadata` and `/health`. */
 const RUNTIME = "actorwire";
-const VERSION = "0.1.0";
+const VERSION = RUNNER_VERSION;
 
 export interface FetchHandlerOptions {
   readonly actorNames: readonly string[];

@@ -14,6 +14,7 @@
 import { CONN_INTERNALS, type ActorConn } from "./connection.js";
 import { ActorError } from "./errors.js";
 import type { SurfaceRuntime } from "./surfaces-runtime.js";
+import { RUNNER_VERSION } from "../version.js";
 import {
   contentTypeOf,
   decodeActionRequest,
@@ -37,7 +38,7 @@ import {
   statusForError,
 } from "./wire-errors.js";
 
-const RUNTIME_VERSION = "0.1.0";
+const RUNTIME_VERSION = RUNNER_VERSION;
 const DEFAULT_ACTION_TIMEOUT_MS = 60_000;
 
 /** Answers one tunnelled HTTP request. */

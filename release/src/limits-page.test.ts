@@ -8,8 +8,7 @@ import { resolveGatewayConfig } from "../../engine-ts/src/gateway/config.js";
 import { DEFAULT_KV_LIMITS } from "../../engine-ts/src/kv/limits.js";
 import { DEFAULT_OPTIONS } from "../../runner-ts/src/actor/options.js";
 import { DEFAULT_MAX_INCOMING_MESSAGE_SIZE, DEFAULT_MAX_OUTGOING_MESSAGE_SIZE } from "../../runner-ts/src/actor/surfaces-runtime.js";
-import { KV_MAX_KEY_SIZE, KV_MAX_KEYS, KV_MAX_PUT_PAYLOAD_SIZE, KV_MAX_VALUE_SIZE } from "../../runner-ts/src/runner/kv-limits.js";
-import { MAX_TUNNEL_PAYLOAD_BYTES } from "../../runner-ts/src/runner/tunnel.js";
+import { KV_MAX_KEY_SIZE, KV_MAX_KEYS, KV_MAX_PUT_PAYLOAD_SIZE, KV_MAX_VALUE_SIZE, MAX_TUNNEL_PAYLOAD_BYTES } from "../../runner-ts/src/runner/index.js";
 import { LIMITS_PAGE, renderLimitsPage } from "./limits-page.js";
 
 describe("the limits page", () => {

@@ -17,18 +17,8 @@ import type { TunnelMessageEvent, TunnelRequestInfo, TunnelWebSocket } from "../
 import { ActorConn, CONN_INTERNALS, holdEvent, type ConnTransport } from "./connection.js";
 import { ActorError } from "./errors.js";
 import type { SurfaceRuntime } from "./surfaces-runtime.js";
-import {
-  decodeToServer,
-  encodeToClient,
-  errorBody,
-  LATEST_CLIENT_VERSION,
-  socketConnParams,
-  socketEncoding,
-  socketProtocols,
-  wireSize,
-  type Encoding,
-  type ToClientBody,
-} from "./wire.js";
+import { CLIENT_LATEST_VERSION, type ClientEncoding, type ToClientMessage } from "@actorwire/protocol";
+import { decodeToServer, encodeToClient, errorBody, socketConnParams, socketEncoding, socketProtocols, wireSize } from "./wire.js";
 import { invalidRequest, outgoingTooLong } from "./wire-errors.js";
 
 /** Takes one `/connect` socket (fresh or restored). */
@@ -70,14 +60,14 @@ export async function acceptConnectSocket(rt: SurfaceRuntime, socket: TunnelWebS
     if (error.code === "internal_error") rt.host.log.error({ err }, "a connection hook failed");
     else rt.host.log.debug({ group: error.group, code: error.code }, "connection refused");
     socket.addEventListener("open", () => {
-      sendFrame(socket, errorBody(error, null), encoding, LATEST_CLIENT_VERSION, Number.MAX_SAFE_INTEGER);
+      sendFrame(socket, errorBody(error, null), encoding, CLIENT_LATEST_VERSION, Number.MAX_SAFE_INTEGER);
       socket.close(1011, `${error.group}.${error.code}`);
     });
     return;
   }
   attach(rt, conn, socket, encoding);
   socket.addEventListener("open", () => {
-    sendFrame(socket, { tag: "Init", val: { actorId: rt.host.actorId, connectionId: conn.id } }, encoding, LATEST_CLIENT_VERSION, rt.maxOutgoingMessageSize);
+    sendFrame(socket, { tag: "Init", val: { actorId: rt.host.actorId, connectionId: conn.id } }, encoding, CLIENT_LATEST_VERSION, rt.maxOutgoingMessageSize);
     // Events `onConnect` sent (before the socket was open) follow the Init, as in rivetkit.
     const internals = conn[CONN_INTERNALS];
     const pending = internals.pendingEvents;
@@ -87,17 +77,17 @@ export async function acceptConnectSocket(rt: SurfaceRuntime, socket: TunnelWebS
 }
 
 /** Wires a socket to its connection: events out, messages in, close. */
-function attach(rt: SurfaceRuntime, conn: ActorConn, socket: TunnelWebSocket, encoding: Encoding): void {
+function attach(rt: SurfaceRuntime, conn: ActorConn, socket: TunnelWebSocket, encoding: ClientEncoding): void {
   const internals = conn[CONN_INTERNALS];
   const { host } = rt;
   /** The client's protocol version, learnt from its frames. */
-  let version = LATEST_CLIENT_VERSION;
+  let version = CLIENT_LATEST_VERSION;
   /** Subscription requests are handled one after another, in arrival order. */
   let subscriptions: Promise<void> = Promise.resolve();
   // Subscription changes queued in `subscriptions` and not yet applied.
   let pendingSubscriptions = 0;
 
-  const send = (body: ToClientBody): boolean => sendFrame(socket, body, encoding, version, rt.maxOutgoingMessageSize);
+  const send = (body: ToClientMessage): boolean => sendFrame(socket, body, encoding, version, rt.maxOutgoingMessageSize);
   const transport: ConnTransport & { socket: TunnelWebSocket } = {
     socket,
     sendEvent(name, args) {
@@ -124,7 +114,7 @@ function attach(rt: SurfaceRuntime, conn: ActorConn, socket: TunnelWebSocket, en
   };
 
   const onAction = async (id: bigint, name: string, args: unknown, index: number): Promise<void> => {
-    let reply: ToClientBody;
+    let reply: ToClientMessage;
     try {
       const output = await host.invokeAction(name, Array.isArray(args) ? args : [], { conn });
       reply = { tag: "ActionResponse", val: { id, output } };
@@ -219,7 +209,7 @@ function attach(rt: SurfaceRuntime, conn: ActorConn, socket: TunnelWebSocket, en
 }
 
 /** Encodes and sends one frame; false (and nothing sent) when it is over `limit`. */
-function sendFrame(socket: TunnelWebSocket, body: ToClientBody, encoding: Encoding, version: number, limit: number): boolean {
+function sendFrame(socket: TunnelWebSocket, body: ToClientMessage, encoding: ClientEncoding, version: number, limit: number): boolean {
   const data = encodeToClient(body, encoding, version);
   if (wireSize(data) > limit) return false;
   socket.send(data);

@@ -8,8 +8,7 @@
  * (actions run in parallel), so the ack must only move past an index once every earlier
  * message is durably handled too; otherwise a crash would lose the earlier one.
  */
-import { persist } from "@actorwire/protocol";
-import { u16After } from "../runner/bytes.js";
+import { persist, wrappingLtU16 } from "@actorwire/protocol";
 
 /** Prefix of every persisted connection key. */
 export const CONN_PREFIX = new Uint8Array([2]);
@@ -121,7 +120,7 @@ export class AckTracker {
       last = this.pending.shift() as number;
       this.handledEarly.delete(last);
     }
-    if (u16After(last, this.acked)) this.acked = last;
+    if (wrappingLtU16(this.acked, last)) this.acked = last;
     return this.acked;
   }
 }

@@ -12,10 +12,9 @@
  * Memory matters here (thousands of idle actors per runner): timers, proxies, the logger, the
  * abort controller and the scheduler are all created on first use.
  */
-import { persist } from "@actorwire/protocol";
+import { deserializeActorKey, KV_MAX_VALUE_SIZE, persist } from "@actorwire/protocol";
 import type { Logger } from "pino";
 import type { ActorStartInfo, ActorStopReason, HibernatingRequest, RunnerApi } from "../runner/types.js";
-import { parseActorKey } from "./actor-key.js";
 import { exactArrayBuffer } from "../runner/bytes.js";
 import { decodeValue, encodeValue } from "./cbor.js";
 import { flattenActions, validateActionArgs } from "./actions.js";
@@ -58,8 +57,6 @@ type Phase = "starting" | "running" | "stopping" | "stopped";
 
 type AnyFn = (...args: any[]) => any;
 
-/** The largest value the engine stores under one key. */
-const KV_MAX_VALUE = 128 * 1024;
 /**
  * The largest input kept inside the actor record. A larger one (the engine accepts 4 MiB) goes to
  * its own chunked records, written once with the first save: inside the record it would take the
@@ -191,7 +188,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   // -------------------------------------------------------------------------------------------
 
   get key(): readonly string[] {
-    return (this.parsedKey ??= parseActorKey(this.keyString));
+    return (this.parsedKey ??= deserializeActorKey(this.keyString));
   }
 
   get config(): AnyActorConfig {
@@ -621,7 +618,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
       hasInitialized: this.initialized,
       state: exactArrayBuffer(state),
     });
-    if (record.byteLength > KV_MAX_VALUE) throw this.rollBack(stateTooLarge(record.byteLength, KV_MAX_VALUE));
+    if (record.byteLength > KV_MAX_VALUE_SIZE) throw this.rollBack(stateTooLarge(record.byteLength, KV_MAX_VALUE_SIZE));
     this.savedState = state;
     return [KEY_ACTOR, record];
   }
@@ -683,8 +680,8 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     const input = this.inputBytes;
     if (input === null || input.byteLength <= MAX_INLINE_INPUT) return;
     const puts: [Uint8Array, Uint8Array][] = [];
-    for (let offset = 0, index = 0; offset < input.byteLength; offset += KV_MAX_VALUE, index++) {
-      puts.push([inputChunkKey(index), input.subarray(offset, offset + KV_MAX_VALUE)]);
+    for (let offset = 0, index = 0; offset < input.byteLength; offset += KV_MAX_VALUE_SIZE, index++) {
+      puts.push([inputChunkKey(index), input.subarray(offset, offset + KV_MAX_VALUE_SIZE)]);
     }
     this.saver.addWrite({ puts });
     // Nothing reads the input after creation, so the actor need not hold megabytes for its life.

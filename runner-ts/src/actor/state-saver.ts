@@ -8,16 +8,12 @@
  * once cost two KV round trips, not a hundred. A flush with nothing to write resolves at once
  * and sends nothing, so read-only actions never touch KV.
  */
+import { KV_MAX_KEYS, KV_MAX_PUT_PAYLOAD_SIZE, kvKeySize } from "@actorwire/protocol";
 import type { Logger } from "pino";
 import type { RunnerKv } from "../runner/types.js";
 import type { KvWrite } from "./contract.js";
 import { stopping } from "./errors.js";
 import { keyId } from "./keys.js";
-
-/** Most entries in one KV put or delete (the engine's limit). */
-const MAX_KEYS_PER_REQUEST = 128;
-/** Largest total payload of one put, keys counted with their 2-byte overhead (the engine's limit). */
-const MAX_PUT_PAYLOAD = 976 * 1024;
 
 /** What the saver needs from its actor. */
 export interface SaverHost {
@@ -203,8 +199,8 @@ export class StateSaver {
     let chunk: (readonly [Uint8Array, Uint8Array])[] = [];
     let size = 0;
     for (const entry of puts) {
-      const entrySize = entry[0].byteLength + 2 + entry[1].byteLength;
-      if (chunk.length > 0 && (chunk.length === MAX_KEYS_PER_REQUEST || size + entrySize > MAX_PUT_PAYLOAD)) {
+      const entrySize = kvKeySize(entry[0]) + entry[1].byteLength;
+      if (chunk.length > 0 && (chunk.length === KV_MAX_KEYS || size + entrySize > KV_MAX_PUT_PAYLOAD_SIZE)) {
         requests.push(kv.put(actorId, chunk));
         chunk = [];
         size = 0;
@@ -213,8 +209,8 @@ export class StateSaver {
       size += entrySize;
     }
     if (chunk.length > 0) requests.push(kv.put(actorId, chunk));
-    for (let i = 0; i < deletes.length; i += MAX_KEYS_PER_REQUEST) {
-      requests.push(kv.delete(actorId, deletes.slice(i, i + MAX_KEYS_PER_REQUEST)));
+    for (let i = 0; i < deletes.length; i += KV_MAX_KEYS) {
+      requests.push(kv.delete(actorId, deletes.slice(i, i + KV_MAX_KEYS)));
     }
     if (requests.length === 1) return requests[0];
     await Promise.all(requests);

@@ -8,24 +8,25 @@
  * the version its body came in, and a socket in the version of the last message it sent
  * (version 4, the latest, before it sent any).
  */
-import { clientMessages } from "@actorwire/protocol";
+import {
+  type ClientEncoding,
+  clientMessages,
+  HEADER_CONN_PARAMS,
+  HEADER_ENCODING,
+  type HttpQueueSendResponseBody,
+  offeredSubprotocols,
+  parseEncoding,
+  type ToClientMessage,
+  type ToServerMessage,
+  WS_PROTOCOL_CONN_PARAMS,
+  WS_PROTOCOL_ENCODING,
+  WS_PROTOCOL_TOKEN,
+} from "@actorwire/protocol";
 import type { ActorError } from "./errors.js";
 
-/** The three client encodings. */
-export type Encoding = "json" | "cbor" | "bare";
-
-/** The client-protocol version we speak when the peer has not told us its own. */
-export const LATEST_CLIENT_VERSION = 4;
-
 /** The encoding of an HTTP request (`x-rivet-encoding`); missing or unknown means json, as Rivet's core does. */
-export function encodingOfRequest(request: Request): Encoding {
-  const value = request.headers.get("x-rivet-encoding");
-  return value === "cbor" || value === "bare" ? value : "json";
-}
-
-/** The `Content-Type` of a body in `encoding`. */
-export function contentTypeOf(encoding: Encoding): string {
-  return encoding === "json" ? "application/json" : "application/octet-stream";
+export function encodingOfRequest(request: Request): ClientEncoding {
+  return parseEncoding(request.headers.get(HEADER_ENCODING));
 }
 
 /** What the WebSocket subprotocols of a `/connect` or raw socket carry. */
@@ -42,17 +43,17 @@ export function socketProtocols(request: Request): SocketProtocols {
   let encoding: string | undefined;
   let connParams: string | undefined;
   let token: string | undefined;
-  for (const raw of (request.headers.get("sec-websocket-protocol") ?? "").split(",")) {
-    const p = raw.trim();
-    if (p.startsWith("rivet_encoding.")) encoding = p.slice("rivet_encoding.".length);
-    else if (p.startsWith("rivet_conn_params.")) connParams = p.slice("rivet_conn_params.".length);
-    else if (p.startsWith("rivet_token.")) token = p.slice("rivet_token.".length);
+  // The last of each wins, as in rivetkit's parser.
+  for (const p of offeredSubprotocols(request.headers.get("sec-websocket-protocol"))) {
+    if (p.startsWith(WS_PROTOCOL_ENCODING)) encoding = p.slice(WS_PROTOCOL_ENCODING.length);
+    else if (p.startsWith(WS_PROTOCOL_CONN_PARAMS)) connParams = p.slice(WS_PROTOCOL_CONN_PARAMS.length);
+    else if (p.startsWith(WS_PROTOCOL_TOKEN)) token = p.slice(WS_PROTOCOL_TOKEN.length);
   }
   return { encoding, connParams, token };
 }
 
 /** The encoding named by a subprotocol, or undefined for a name we do not speak. Missing means json. */
-export function socketEncoding(protocols: SocketProtocols): Encoding | undefined {
+export function socketEncoding(protocols: SocketProtocols): ClientEncoding | undefined {
   const e = protocols.encoding ?? "json";
   return e === "json" || e === "cbor" || e === "bare" ? e : undefined;
 }
@@ -65,7 +66,7 @@ export function socketConnParams(protocols: SocketProtocols): unknown {
 
 /** Decodes the `x-rivet-conn-params` header (JSON). Throws on malformed input. */
 export function requestConnParams(request: Request): unknown {
-  const raw = request.headers.get("x-rivet-conn-params");
+  const raw = request.headers.get(HEADER_CONN_PARAMS);
   return raw === null ? undefined : JSON.parse(raw);
 }
 
@@ -73,40 +74,19 @@ export function requestConnParams(request: Request): unknown {
 // WebSocket messages
 // ---------------------------------------------------------------------------------------------
 
-/** A message from a connected client. */
-export type ToServerBody =
-  | { readonly tag: "ActionRequest"; readonly val: { readonly id: bigint; readonly name: string; readonly args: unknown } }
-  | { readonly tag: "SubscriptionRequest"; readonly val: { readonly eventName: string; readonly subscribe: boolean } };
-
-/** A message to a connected client. */
-export type ToClientBody =
-  | { readonly tag: "Init"; readonly val: { readonly actorId: string; readonly connectionId: string } }
-  | {
-      readonly tag: "Error";
-      readonly val: {
-        readonly group: string;
-        readonly code: string;
-        readonly message: string;
-        readonly metadata?: unknown;
-        readonly actionId: bigint | null;
-      };
-    }
-  | { readonly tag: "ActionResponse"; readonly val: { readonly id: bigint; readonly output: unknown } }
-  | { readonly tag: "Event"; readonly val: { readonly name: string; readonly args: readonly unknown[] } };
-
 /** Decodes one client frame. Throws on anything malformed. */
-export function decodeToServer(data: string | ArrayBuffer, encoding: Encoding): { body: ToServerBody; version: number } {
+export function decodeToServer(data: string | ArrayBuffer, encoding: ClientEncoding): { body: ToServerMessage; version: number } {
   const { value, version } = clientMessages.ToServer.decode(frameBytes(data, encoding), encoding);
-  return { body: value as ToServerBody, version: version ?? LATEST_CLIENT_VERSION };
+  return { body: value, version };
 }
 
 /** Encodes one frame to a client: a string for json, bytes otherwise. */
-export function encodeToClient(body: ToClientBody, encoding: Encoding, version: number): string | Uint8Array {
-  return clientMessages.ToClient.encode(body as never, encoding, version);
+export function encodeToClient(body: ToClientMessage, encoding: ClientEncoding, version: number): string | Uint8Array {
+  return clientMessages.ToClient.encode(body, encoding, version);
 }
 
 /** An `Error` frame for `error`, tied to an action or not. */
-export function errorBody(error: ActorError, actionId: bigint | null): ToClientBody {
+export function errorBody(error: ActorError, actionId: bigint | null): ToClientMessage {
   return {
     tag: "Error",
     val: { group: error.group, code: error.code, message: error.message, metadata: error.metadata, actionId },
@@ -118,15 +98,15 @@ export function errorBody(error: ActorError, actionId: bigint | null): ToClientB
 // ---------------------------------------------------------------------------------------------
 
 /** Decodes an `HttpActionRequest`; `args` that is not an array counts as none, as rivetkit does. */
-export function decodeActionRequest(bytes: Uint8Array, encoding: Encoding): { args: unknown[]; version: number } {
+export function decodeActionRequest(bytes: Uint8Array, encoding: ClientEncoding): { args: unknown[]; version: number } {
   const { value, version } = clientMessages.HttpActionRequest.decode(bodyFor(bytes, encoding), encoding);
-  const args = (value as { args: unknown }).args;
-  return { args: Array.isArray(args) ? args : [], version: version ?? LATEST_CLIENT_VERSION };
+  const args: unknown = value.args;
+  return { args: Array.isArray(args) ? args : [], version };
 }
 
 /** Encodes an `HttpActionResponse`. */
-export function encodeActionResponse(output: unknown, encoding: Encoding, version: number): Uint8Array {
-  return toBytes(clientMessages.HttpActionResponse.encode({ output } as never, encoding, version));
+export function encodeActionResponse(output: unknown, encoding: ClientEncoding, version: number): Uint8Array {
+  return toBytes(clientMessages.HttpActionResponse.encode({ output }, encoding, version));
 }
 
 /** What a queue send over HTTP asks for. */
@@ -138,21 +118,21 @@ export interface QueueSendRequest {
 }
 
 /** Decodes an `HttpQueueSendRequest`. */
-export function decodeQueueSendRequest(bytes: Uint8Array, encoding: Encoding): QueueSendRequest {
+export function decodeQueueSendRequest(bytes: Uint8Array, encoding: ClientEncoding): QueueSendRequest {
   const { value, version } = clientMessages.HttpQueueSendRequest.decode(bodyFor(bytes, encoding), encoding);
   const v = value as { body: unknown; wait?: boolean | null; timeout?: number | bigint | null };
   const timeout = v.timeout === undefined || v.timeout === null ? undefined : Number(v.timeout);
-  return { body: v.body, wait: v.wait === true, timeout, version: version ?? LATEST_CLIENT_VERSION };
+  return { body: v.body, wait: v.wait === true, timeout, version };
 }
 
 /** Encodes an `HttpQueueSendResponse`. */
-export function encodeQueueSendResponse(status: string, response: unknown, encoding: Encoding, version: number): Uint8Array {
+export function encodeQueueSendResponse(status: HttpQueueSendResponseBody["status"], response: unknown, encoding: ClientEncoding, version: number): Uint8Array {
   const value = response === undefined ? { status } : { status, response };
-  return toBytes(clientMessages.HttpQueueSendResponse.encode(value as never, encoding, version));
+  return toBytes(clientMessages.HttpQueueSendResponse.encode(value, encoding, version));
 }
 
 /** Encodes an `HttpResponseError`. */
-export function encodeResponseError(error: ActorError, encoding: Encoding, version: number): Uint8Array {
+export function encodeResponseError(error: ActorError, encoding: ClientEncoding, version: number): Uint8Array {
   const value = { group: error.group, code: error.code, message: error.message, metadata: error.metadata };
   return toBytes(clientMessages.HttpResponseError.encode(value as never, encoding, version));
 }
@@ -170,11 +150,11 @@ function toBytes(data: string | Uint8Array): Uint8Array {
 }
 
 /** JSON codecs read text; the others read bytes. */
-function bodyFor(bytes: Uint8Array, encoding: Encoding): string | Uint8Array {
+function bodyFor(bytes: Uint8Array, encoding: ClientEncoding): string | Uint8Array {
   return encoding === "json" ? textDecoder.decode(bytes) : bytes;
 }
 
-function frameBytes(data: string | ArrayBuffer, encoding: Encoding): string | Uint8Array {
+function frameBytes(data: string | ArrayBuffer, encoding: ClientEncoding): string | Uint8Array {
   if (typeof data === "string") return encoding === "json" ? data : textEncoder.encode(data);
   return encoding === "json" ? textDecoder.decode(data) : new Uint8Array(data);
 }

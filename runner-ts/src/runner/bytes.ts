@@ -1,6 +1,7 @@
 /**
  * Small byte helpers for the hot paths: the generated codecs want exact `ArrayBuffer`s for
- * BARE `data`, while callers hand us `Uint8Array`s that may be views on larger buffers.
+ * BARE `data`, while callers hand us `Uint8Array`s that may be views on larger buffers. The
+ * tunnel's u16 index ring and ID hex are the protocol's (`nextU16`, `wrappingLtU16`, `idHex`).
  */
 
 export { exactArrayBuffer } from "@actorwire/protocol";
@@ -25,19 +26,4 @@ export function id32(id: ArrayBuffer): number {
   }
   const v = new Uint8Array(id);
   return ((v[0] as number) * 0x1000000 + (((v[1] as number) << 16) | ((v[2] as number) << 8) | (v[3] as number))) >>> 0;
-}
-
-/** Hex of a tunnel ID, for logs. */
-export function idHex(id: ArrayBuffer): string {
-  return Buffer.from(id).toString("hex");
-}
-
-/** `a + 1` on the u16 message-index ring. */
-export function nextU16(a: number): number {
-  return (a + 1) & 0xffff;
-}
-
-/** Whether `a` comes after `b` on the u16 ring (Rivet's wrapping compare). */
-export function u16After(a: number, b: number): boolean {
-  return a !== b && ((a - b) & 0xffff) < 32_768;
 }

@@ -1,22 +1,13 @@
 /**
  * The engine's KV limits, checked before a request is sent so that a caller gets a clear
  * error at once instead of a round trip. The numbers and the way a key is measured are
- * Rivet's (`rivet-protocol.md` §1.6): a key counts as its length plus 2 (its tuple-encoding
- * overhead), so the 2048-byte key limit admits raw keys of up to 2046 bytes. Messages are
- * worded as the engines word them, so a caller sees the same text whichever side refused.
+ * Rivet's, from `@actorwire/protocol`: a key counts as its length plus 2 (its tuple-encoding
+ * overhead, `kvKeySize`), so the 2048-byte key limit admits raw keys of up to 2046 bytes.
+ * Messages are worded as the engines word them, so a caller sees the same text whichever side
+ * refused.
  */
+import { KV_MAX_KEY_SIZE, KV_MAX_KEYS, KV_MAX_PUT_PAYLOAD_SIZE, KV_MAX_VALUE_SIZE, kvKeySize } from "@actorwire/protocol";
 import { RunnerError } from "./errors.js";
-
-/** Most keys in one get, put or delete. */
-export const KV_MAX_KEYS = 128;
-/** Largest key, measured as raw length + {@link KV_KEY_OVERHEAD}. */
-export const KV_MAX_KEY_SIZE = 2048;
-/** What the engine adds to a key's raw length when it measures it. */
-export const KV_KEY_OVERHEAD = 2;
-/** Largest value. */
-export const KV_MAX_VALUE_SIZE = 128 * 1024;
-/** Largest put: every key (measured as above) plus every value. */
-export const KV_MAX_PUT_PAYLOAD_SIZE = 976 * 1024;
 
 function refuse(message: string): RunnerError {
   return new RunnerError("kv.limit_exceeded", message);
@@ -25,7 +16,7 @@ function refuse(message: string): RunnerError {
 /** Checks one key, range bound or prefix. */
 export function checkKey(key: Uint8Array, what: "key" | "start key" | "end key" | "prefix key"): void {
   if (!(key instanceof Uint8Array)) throw new RunnerError("kv.invalid_request", `${what} must be a Uint8Array`);
-  if (key.byteLength + KV_KEY_OVERHEAD > KV_MAX_KEY_SIZE) {
+  if (kvKeySize(key) > KV_MAX_KEY_SIZE) {
     throw refuse(`${what} is too long (max ${KV_MAX_KEY_SIZE} bytes)`);
   }
 }
@@ -44,7 +35,7 @@ export function checkEntries(entries: readonly (readonly [Uint8Array, Uint8Array
     if (!(key instanceof Uint8Array) || !(value instanceof Uint8Array)) {
       throw new RunnerError("kv.invalid_request", "keys and values must be Uint8Arrays");
     }
-    payload += key.byteLength + KV_KEY_OVERHEAD + value.byteLength;
+    payload += kvKeySize(key) + value.byteLength;
   }
   if (payload > KV_MAX_PUT_PAYLOAD_SIZE) throw refuse(`total payload is too large (max ${KV_MAX_PUT_PAYLOAD_SIZE / 1024} KiB)`);
   for (const [key] of entries) checkKey(key, "key");

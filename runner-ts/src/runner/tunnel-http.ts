@@ -1,8 +1,8 @@
-import type { runner } from "@actorwire/protocol";
-import { exactArrayBuffer, idHex } from "./bytes.js";
+import { idHex, MAX_TUNNEL_PAYLOAD_BYTES, type runner } from "@actorwire/protocol";
+import { exactArrayBuffer } from "./bytes.js";
 import { RunnerError } from "./errors.js";
 import type { LocalActor } from "./local-actor.js";
-import { MAX_TUNNEL_PAYLOAD_BYTES, type Tunnel, type TunnelEntry } from "./tunnel.js";
+import type { Tunnel, TunnelEntry } from "./tunnel.js";
 import type { TunnelRequestInfo } from "./types.js";
 
 type ToServerTunnelMessageKind = runner.v7.ToServerTunnelMessageKind;

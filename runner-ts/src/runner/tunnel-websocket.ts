@@ -1,8 +1,8 @@
-import type { runner } from "@actorwire/protocol";
-import { bytesEqual, exactArrayBuffer, idHex, nextU16, u16After } from "./bytes.js";
+import { idHex, MAX_TUNNEL_PAYLOAD_BYTES, nextU16, type runner, wrappingLtU16 } from "@actorwire/protocol";
+import { bytesEqual, exactArrayBuffer } from "./bytes.js";
 import { RunnerError } from "./errors.js";
 import type { LocalActor } from "./local-actor.js";
-import { MAX_TUNNEL_PAYLOAD_BYTES, type Tunnel, type TunnelEntry } from "./tunnel.js";
+import type { Tunnel, TunnelEntry } from "./tunnel.js";
 import type {
   HibernatedSocketMeta,
   TunnelCloseEvent,
@@ -228,7 +228,7 @@ class TunnelSocket implements TunnelWebSocket, TunnelEntry {
     if (kind.tag === "ToClientWebSocketMessage") {
       if (this.readyState !== OPEN) return;
       if (this.isHibernatable) {
-        if (!u16After(messageIndex, this.lastReceivedIndex)) {
+        if (!wrappingLtU16(this.lastReceivedIndex, messageIndex)) {
           this.tunnel.host.log.debug({ messageIndex, last: this.lastReceivedIndex }, "ignoring a repeated hibernatable WebSocket message");
           return;
         }

@@ -1,15 +1,12 @@
-import { runner } from "@actorwire/protocol";
+import { idHex, nextU16, runner } from "@actorwire/protocol";
 import type { Logger } from "pino";
-import { id32, idHex } from "./bytes.js";
+import { id32 } from "./bytes.js";
 import type { ActorTunnelEntry, LocalActor } from "./local-actor.js";
 import type { RunnerHandler } from "./types.js";
 
 type ToClientTunnelMessage = runner.v7.ToClientTunnelMessage;
 type ToClientTunnelMessageKind = runner.v7.ToClientTunnelMessageKind;
 type ToServerTunnelMessageKind = runner.v7.ToServerTunnelMessageKind;
-
-/** Largest tunnel payload the engine accepts from a runner (Rivet closes the whole runner socket past it). */
-export const MAX_TUNNEL_PAYLOAD_BYTES = 20 * 1024 * 1024;
 
 /** What the tunnel needs from the runner. */
 export interface TunnelHost {
@@ -119,7 +116,7 @@ export class Tunnel {
   /** Sends a message of an entry with the entry's next index. */
   send(entry: TunnelEntry, kind: ToServerTunnelMessageKind): void {
     const index = entry.nextIndex;
-    entry.nextIndex = (index + 1) & 0xffff;
+    entry.nextIndex = nextU16(index);
     this.sendAt(entry.gatewayId, entry.requestId, index, kind);
   }
 

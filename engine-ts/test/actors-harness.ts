@@ -89,7 +89,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger: silent,
     registry: catalogRegistry(catalog, options.runnerIds ?? new Map()),
     replayCommands: commandReplay(storage),
-    replayCommands: commandReplay(storage),
     runnerLostThresholdMs: options.config?.runnerLostThresholdMs ?? FAST.runnerLostThresholdMs,
     shutdownTimeoutMs: 500,
     ...options.endpoint,

@@ -15,17 +15,15 @@ import { CONN_INTERNALS, type ActorConn } from "./connection.js";
 import { ActorError } from "./errors.js";
 import type { SurfaceRuntime } from "./surfaces-runtime.js";
 import { RUNNER_VERSION } from "../version.js";
+import { CLIENT_LATEST_VERSION, type ClientEncoding, contentTypeFor, type HttpQueueSendResponseBody } from "@actorwire/protocol";
 import {
-  contentTypeOf,
   decodeActionRequest,
   decodeQueueSendRequest,
   encodeActionResponse,
   encodeQueueSendResponse,
   encodeResponseError,
   encodingOfRequest,
-  LATEST_CLIENT_VERSION,
   requestConnParams,
-  type Encoding,
 } from "./wire.js";
 import {
   actionTimedOut,
@@ -58,7 +56,7 @@ export async function routeRequest(rt: SurfaceRuntime, request: Request): Promis
     );
   }
   if (path === "/") return getOnly(request, encoding, () => text("This is an actorwire actor.\n"));
-  return errorResponse(routeNotFound(path), encoding, LATEST_CLIENT_VERSION);
+  return errorResponse(routeNotFound(path), encoding, CLIENT_LATEST_VERSION);
 }
 
 /** Whether a path goes to `onRequest`: `/request` itself, or followed by `/` or `?`. */
@@ -86,14 +84,14 @@ export function singleSegment(path: string, prefix: string): string | undefined 
   }
 }
 
-async function framework(rt: SurfaceRuntime, request: Request, encoding: Encoding, run: () => Promise<Response>): Promise<Response> {
-  if (request.method !== "POST") return errorResponse(methodNotAllowed(request.method, new URL(request.url).pathname), encoding, LATEST_CLIENT_VERSION);
+async function framework(rt: SurfaceRuntime, request: Request, encoding: ClientEncoding, run: () => Promise<Response>): Promise<Response> {
+  if (request.method !== "POST") return errorResponse(methodNotAllowed(request.method, new URL(request.url).pathname), encoding, CLIENT_LATEST_VERSION);
   try {
     return await run();
   } catch (err) {
     const error = ActorError.from(err);
     if (error.code === "internal_error") rt.host.log.error({ err }, "request failed");
-    return errorResponse(error, encoding, LATEST_CLIENT_VERSION);
+    return errorResponse(error, encoding, CLIENT_LATEST_VERSION);
   }
 }
 
@@ -106,7 +104,7 @@ async function readBody(rt: SurfaceRuntime, request: Request): Promise<Uint8Arra
   return body;
 }
 
-async function actionRoute(rt: SurfaceRuntime, request: Request, encoding: Encoding, name: string): Promise<Response> {
+async function actionRoute(rt: SurfaceRuntime, request: Request, encoding: ClientEncoding, name: string): Promise<Response> {
   const body = await readBody(rt, request);
   let args: unknown[];
   let version: number;
@@ -139,7 +137,7 @@ async function actionRoute(rt: SurfaceRuntime, request: Request, encoding: Encod
   }
 }
 
-async function queueRoute(rt: SurfaceRuntime, request: Request, encoding: Encoding, name: string): Promise<Response> {
+async function queueRoute(rt: SurfaceRuntime, request: Request, encoding: ClientEncoding, name: string): Promise<Response> {
   const body = await readBody(rt, request);
   let send: ReturnType<typeof decodeQueueSendRequest>;
   let params: unknown;
@@ -164,7 +162,7 @@ async function queueRoute(rt: SurfaceRuntime, request: Request, encoding: Encodi
       const allowed = await rt.host.track(async () => canPublish(rt.host.context({ conn, request })));
       if (!allowed) throw forbidden();
     }
-    let status = "completed";
+    let status: HttpQueueSendResponseBody["status"] = "completed";
     let response: unknown;
     if (send.wait) {
       const result = await withTimeout(
@@ -188,7 +186,7 @@ async function queueRoute(rt: SurfaceRuntime, request: Request, encoding: Encodi
 async function userRequest(rt: SurfaceRuntime, request: Request, url: URL): Promise<Response> {
   const encoding = encodingOfRequest(request);
   const onRequest = rt.host.config["onRequest"];
-  if (typeof onRequest !== "function") return errorResponse(routeNotFound(url.pathname), encoding, LATEST_CLIENT_VERSION);
+  if (typeof onRequest !== "function") return errorResponse(routeNotFound(url.pathname), encoding, CLIENT_LATEST_VERSION);
   const target = new URL(userRequestPath(url.pathname) + url.search, url.origin);
   const init: RequestInit & { duplex?: "half" } = { method: request.method, headers: request.headers, signal: request.signal };
   if (request.body !== null && request.method !== "GET" && request.method !== "HEAD") {
@@ -206,7 +204,7 @@ async function userRequest(rt: SurfaceRuntime, request: Request, url: URL): Prom
     }
     conn = await rt.connections.connect({ kind: "request", params, request: rewritten });
   } catch (err) {
-    return errorResponse(ActorError.from(err), encoding, LATEST_CLIENT_VERSION);
+    return errorResponse(ActorError.from(err), encoding, CLIENT_LATEST_VERSION);
   }
   let response: unknown;
   try {
@@ -219,7 +217,7 @@ async function userRequest(rt: SurfaceRuntime, request: Request, url: URL): Prom
     const error = ActorError.from(err);
     if (error.code === "internal_error") rt.host.log.error({ err }, "onRequest failed");
     await endConn(rt, conn);
-    return errorResponse(error, encoding, LATEST_CLIENT_VERSION);
+    return errorResponse(error, encoding, CLIENT_LATEST_VERSION);
   }
   const body = response.body;
   if (body === null || !isStreamedBody(response)) {
@@ -280,8 +278,8 @@ async function endConn(rt: SurfaceRuntime, conn: ActorConn): Promise<void> {
   }
 }
 
-function getOnly(request: Request, encoding: Encoding, answer: () => Response): Response {
-  if (request.method !== "GET") return errorResponse(methodNotAllowed(request.method, new URL(request.url).pathname), encoding, LATEST_CLIENT_VERSION);
+function getOnly(request: Request, encoding: ClientEncoding, answer: () => Response): Response {
+  if (request.method !== "GET") return errorResponse(methodNotAllowed(request.method, new URL(request.url).pathname), encoding, CLIENT_LATEST_VERSION);
   return answer();
 }
 
@@ -289,12 +287,12 @@ function text(body: string): Response {
   return new Response(body, { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-function bytesResponse(status: number, body: Uint8Array, encoding: Encoding): Response {
-  return new Response(body as Uint8Array<ArrayBuffer>, { status, headers: { "content-type": contentTypeOf(encoding) } });
+function bytesResponse(status: number, body: Uint8Array, encoding: ClientEncoding): Response {
+  return new Response(body as Uint8Array<ArrayBuffer>, { status, headers: { "content-type": contentTypeFor(encoding) } });
 }
 
 /** An `HttpResponseError` with the error's status. */
-export function errorResponse(error: ActorError, encoding: Encoding, version: number): Response {
+export function errorResponse(error: ActorError, encoding: ClientEncoding, version: number): Response {
   return bytesResponse(statusForError(error), encodeResponseError(error, encoding, version), encoding);
 }
 

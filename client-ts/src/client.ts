@@ -3,6 +3,7 @@
  * is an accessor with `get`, `getOrCreate`, `getForId` and `create`; the handles it returns
  * carry one typed method per action, `connect()`, `send()`, `fetch()` and `webSocket()`.
  */
+import { encodeCbor } from "@actorwire/protocol";
 import { type ClientConfigInput, resolveClientConfig } from "./config.js";
 import type { ActorConnRaw } from "./connection.js";
 import { ClientContext } from "./context.js";
@@ -20,7 +21,6 @@ import type {
   QueueMessage,
   QueueName,
 } from "./types.js";
-import { encodeCbor } from "./wire.js";
 
 /** Options shared by every way of getting a handle. */
 export interface QueryOptions extends ActorGatewayOptions {

@@ -3,10 +3,11 @@
  * and pool are filled in from the environment (`RIVET_ENDPOINT`, `RIVET_NAMESPACE`,
  * `RIVET_TOKEN`, `RIVET_POOL`) and from URL auth syntax (`https://namespace:token@host`).
  */
+import { CLIENT_ENCODINGS, type ClientEncoding } from "@actorwire/protocol";
 import { ClientConfigError } from "./errors.js";
 
-/** Wire encoding of actor messages. rivetkit's default is `bare`. */
-export type Encoding = "json" | "cbor" | "bare";
+/** Wire encoding of actor messages (the protocol's `ClientEncoding`). rivetkit's default is `bare`. */
+export type Encoding = ClientEncoding;
 
 /** The endpoint rivetkit falls back to when none is given. */
 export const DEFAULT_ENDPOINT = "http://localhost:6420";
@@ -86,8 +87,6 @@ export interface ResolvedClientConfig {
   readonly connection: Required<ConnectionOptionsInput>;
 }
 
-const ENCODINGS: readonly Encoding[] = ["json", "cbor", "bare"];
-
 /** Reads an environment variable where there is one (Node, Deno, Bun); browsers have none. */
 function env(name: string): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
@@ -124,7 +123,7 @@ export function resolveClientConfig(input: string | ClientConfigInput | undefine
   const rawEndpoint = config.endpoint ?? env("RIVET_ENGINE") ?? env("RIVET_ENDPOINT") ?? DEFAULT_ENDPOINT;
   const parsed = parseEndpoint(rawEndpoint);
   const encoding = config.encoding ?? "bare";
-  if (!ENCODINGS.includes(encoding)) throw new ClientConfigError(`unknown encoding ${JSON.stringify(encoding)}`);
+  if (!CLIENT_ENCODINGS.includes(encoding)) throw new ClientConfigError(`unknown encoding ${JSON.stringify(encoding)}`);
   const connection = config.connection ?? {};
   const maxIncomingMessageSize = config.maxIncomingMessageSize ?? DEFAULT_MAX_INCOMING_MESSAGE_SIZE;
   if (typeof maxIncomingMessageSize !== "number" || !(maxIncomingMessageSize > 0)) {

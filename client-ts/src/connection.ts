@@ -129,7 +129,7 @@ export class ActorConnRaw {
       try {
         // Encoded now, so that a message the actor would refuse fails this call alone, at
         // once, instead of closing the socket under every other call in flight.
-        data = encodeToServer({ tag: "ActionRequest", id: BigInt(id), name: opts.name, args: [...(opts.args ?? [])] }, this.ctx.config.encoding);
+        data = encodeToServer({ tag: "ActionRequest", val: { id: BigInt(id), name: opts.name, args: [...(opts.args ?? [])] } }, this.ctx.config.encoding);
         assertMessageSize(data, this.ctx.config.maxIncomingMessageSize, `the request of action ${opts.name}`);
       } catch (err) {
         return reject(err);
@@ -495,7 +495,7 @@ export class ActorConnRaw {
     const ws = this.#ws;
     if (ws === undefined || ws.readyState !== 1) return;
     try {
-      ws.send(encodeToServer({ tag: "SubscriptionRequest", eventName, subscribe }, this.ctx.config.encoding) as string);
+      ws.send(encodeToServer({ tag: "SubscriptionRequest", val: { eventName, subscribe } }, this.ctx.config.encoding) as string);
     } catch (err) {
       this.#emitError(err instanceof Error ? err : new Error(String(err)));
     }

@@ -4,10 +4,10 @@
  * snake_case; errors are `{group, code, message, metadata}` JSON.
  */
 import { actorErrorFromWire } from "./actor-error.js";
+import { serializeActorKey } from "@actorwire/protocol";
 import type { ResolvedClientConfig } from "./config.js";
 import { ClientHttpError, ClientProtocolError } from "./errors.js";
 import { base64 } from "./gateway.js";
-import { serializeActorKey } from "./keys.js";
 import { fetchOrThrow, readBody } from "./transport.js";
 
 /** An actor as the API reports it (the fields the client uses). */

@@ -6,21 +6,20 @@
  * subprotocols, never in the URL, except in the query URL `getGatewayUrl` hands out (which
  * has nowhere else to put them).
  */
+import {
+  HEADER_CONN_PARAMS,
+  HEADER_ENCODING,
+  HEADER_SKIP_READY_WAIT,
+  HEADER_TOKEN,
+  joinQueryKey,
+  WS_PROTOCOL_CONN_PARAMS,
+  WS_PROTOCOL_ENCODING,
+  WS_PROTOCOL_SKIP_READY_WAIT,
+  WS_PROTOCOL_STANDARD,
+  WS_PROTOCOL_TOKEN,
+} from "@actorwire/protocol";
 import type { Encoding, ResolvedClientConfig } from "./config.js";
 import { ClientConfigError } from "./errors.js";
-
-export const HEADER_ENCODING = "x-rivet-encoding";
-export const HEADER_CONN_PARAMS = "x-rivet-conn-params";
-export const HEADER_TOKEN = "x-rivet-token";
-export const HEADER_TARGET = "x-rivet-target";
-export const HEADER_ACTOR = "x-rivet-actor";
-export const HEADER_SKIP_READY_WAIT = "x-rivet-skip-ready-wait";
-
-export const WS_PROTOCOL_STANDARD = "rivet";
-export const WS_PROTOCOL_ENCODING = "rivet_encoding.";
-export const WS_PROTOCOL_CONN_PARAMS = "rivet_conn_params.";
-export const WS_PROTOCOL_TOKEN = "rivet_token.";
-export const WS_PROTOCOL_SKIP_READY_WAIT = "rivet_skip_ready_wait";
 
 /** Actor-relative paths of the client protocol. */
 export const PATH_CONNECT = "/connect";
@@ -68,7 +67,7 @@ export function queryGatewayUrl(
   params.append("rvt-namespace", config.namespace);
   params.append("rvt-method", query.method);
   if (query.method === "getOrCreate") params.append("rvt-runner", query.poolName);
-  if (query.key.length > 0) params.append("rvt-key", query.key.join(","));
+  if (query.key.length > 0) params.append("rvt-key", joinQueryKey(query.key));
   if (query.method === "getOrCreate") {
     if (query.input !== undefined) {
       if (query.input.byteLength > config.maxInputSize) {

@@ -7,11 +7,12 @@
 import { ActorConnRaw } from "./connection.js";
 import type { ClientContext } from "./context.js";
 import { ClientConfigError, ClientTimeoutError } from "./errors.js";
+import { contentTypeFor } from "@actorwire/protocol";
 import { directGatewayUrl, gatewayHeaders, gatewayProtocols, queryGatewayUrl, toWebSocketUrl } from "./gateway.js";
 import { actorErrorFromWire } from "./actor-error.js";
 import { type ActorQuery, type ActorResolver, isStaleActorError, isTransientError, queryName, raceAbort, withActor } from "./resolver.js";
 import { errorFromResponse, fetchOrThrow, parseErrorBody, readBody } from "./transport.js";
-import { assertMessageSize, contentTypeFor, decodeActionResponse, decodeQueueSendResponse, encodeActionRequest, encodeQueueSendRequest } from "./wire.js";
+import { assertMessageSize, decodeActionResponse, decodeQueueSendResponse, encodeActionRequest, encodeQueueSendRequest } from "./wire.js";
 
 /** Per-call gateway options. */
 export interface ActorGatewayOptions {

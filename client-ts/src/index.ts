@@ -35,7 +35,8 @@ export {
   ClientMessageTooLongError,
   ClientGetParamsError,
 } from "./errors.js";
-export { type ActorKey, serializeActorKey, deserializeActorKey } from "./keys.js";
+export type { ActorKey } from "./keys.js";
+export { serializeActorKey, deserializeActorKey } from "@actorwire/protocol";
 export { type ActorQuery, isStaleActorError } from "./resolver.js";
 export type {
   ActorsOf,

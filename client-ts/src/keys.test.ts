@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createClient } from "./client.js";
 import { ClientConfigError } from "./errors.js";
-import { deserializeActorKey, keyParts, serializeActorKey } from "./keys.js";
+import { deserializeActorKey, serializeActorKey } from "@actorwire/protocol";
+import { keyParts } from "./keys.js";
 
 /** The error `fn` throws (fails when it throws nothing). */
 function thrown(fn: () => unknown): unknown {

@@ -1,8 +1,7 @@
 /**
- * Compound actor keys. The engine stores a key as one opaque string, so the client must
- * write it exactly as rivetkit does or a lookup would miss the actor rivetkit created:
- * parts joined with `/`, `\` and `/` inside a part escaped with `\`, an empty part written
- * `\0`, and the empty key written `/`.
+ * Compound actor keys as callers pass them. The engine stores a key as one opaque string,
+ * written exactly as rivetkit writes it; that string form is `@actorwire/protocol`'s
+ * `serializeActorKey`/`deserializeActorKey`, which the engine and the runner use too.
  */
 import { ClientConfigError } from "./errors.js";
 
@@ -47,37 +46,4 @@ export function describeValue(value: unknown): string {
     text = "";
   }
   return text === "" ? "an object" : `object ${text.length > 40 ? `${text.slice(0, 40)}…` : text}`;
-}
-
-/** The engine's one-string form of `parts`. */
-export function serializeActorKey(parts: readonly string[]): string {
-  if (parts.length === 0) return "/";
-  return parts.map((part) => (part === "" ? "\\0" : part.replace(/\\/g, "\\\\").replace(/\//g, "\\/"))).join("/");
-}
-
-/** The parts of an engine key string; the inverse of {@link serializeActorKey}. */
-export function deserializeActorKey(key: string | null | undefined): string[] {
-  if (key === null || key === undefined || key === "/") return [];
-  const parts: string[] = [];
-  let current = "";
-  let escaped = false;
-  let sawEmptyMarker = false;
-  for (const ch of key) {
-    if (escaped) {
-      if (ch === "0") sawEmptyMarker = true;
-      else current += ch;
-      escaped = false;
-    } else if (ch === "\\") {
-      escaped = true;
-    } else if (ch === "/") {
-      parts.push(sawEmptyMarker ? "" : current);
-      current = "";
-      sawEmptyMarker = false;
-    } else {
-      current += ch;
-    }
-  }
-  if (escaped) current += "\\";
-  parts.push(sawEmptyMarker ? "" : current);
-  return parts;
 }

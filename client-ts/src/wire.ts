@@ -4,7 +4,7 @@
  * cbor, and bare with its 2-byte version prefix; bare answers in any of versions 1-4 are
  * read). This file only adapts shapes; it does no encoding of its own.
  */
-import { type ActorSpecifier, clientMessages, contentTypeFor as protocolContentType, encodeCbor as protocolEncodeCbor } from "@actorwire/protocol";
+import { type ActorSpecifier, clientMessages, type ToServerMessage } from "@actorwire/protocol";
 import type { Encoding } from "./config.js";
 import { ClientMessageTooLongError, ClientProtocolError } from "./errors.js";
 
@@ -24,25 +24,9 @@ export type WireToClient =
   | { readonly tag: "ActionResponse"; readonly id: bigint; readonly output: unknown }
   | { readonly tag: "Event"; readonly name: string; readonly args: unknown[] };
 
-/** A message to the actor on a connection. */
-export type WireToServer =
-  | { readonly tag: "ActionRequest"; readonly id: bigint; readonly name: string; readonly args: unknown[] }
-  | { readonly tag: "SubscriptionRequest"; readonly eventName: string; readonly subscribe: boolean };
-
-/** The `content-type` of a request body in `encoding`. */
-export function contentTypeFor(encoding: Encoding): string {
-  return protocolContentType(encoding);
-}
-
-/** CBOR of a creation input, as rivetkit writes it (compat form). */
-export function encodeCbor(value: unknown): Uint8Array {
-  return protocolEncodeCbor(value);
-}
-
 /** A frame for the `/connect` socket. */
-export function encodeToServer(msg: WireToServer, encoding: Encoding): string | Uint8Array {
-  const { tag, ...val } = msg;
-  return clientMessages.ToServer.encode({ tag, val } as never, encoding);
+export function encodeToServer(msg: ToServerMessage, encoding: Encoding): string | Uint8Array {
+  return clientMessages.ToServer.encode(msg, encoding);
 }
 
 /** The size of an encoded message on the wire: UTF-8 bytes of a text frame, or its bytes. */

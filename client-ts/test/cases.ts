@@ -131,7 +131,7 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         conn.onClose(() => closes++);
         await conn.ready;
         const inFlight = conn.slow(300);
-        const atLimitConn = stringAtLimit((s) => encodeToServer({ tag: "ActionRequest", id: 2n, name: "echo", args: [s] }, encoding), MESSAGE_LIMIT);
+        const atLimitConn = stringAtLimit((s) => encodeToServer({ tag: "ActionRequest", val: { id: 2n, name: "echo", args: [s] } }, encoding), MESSAGE_LIMIT);
         const connErr = await rejection(conn.echo(`${atLimitConn}xx`));
         expect(connErr).toBeInstanceOf(ClientMessageTooLongError);
         expect(connErr).toMatchObject({ code: "message_too_long", metadata: { limit: MESSAGE_LIMIT } });

@@ -3,14 +3,11 @@
  * crosses the harness's side of the runner connection and record each violation with the
  * trace position where it happened. A case fails when a violation was recorded while it ran.
  */
-import type { runner } from "@actorwire/protocol";
+import { idHex, MAX_TUNNEL_PAYLOAD_BYTES, type runner } from "@actorwire/protocol";
 import { show } from "./trace.js";
 
 type ToServer = runner.v7.ToServer;
 type ToClient = runner.v7.ToClient;
-
-/** The engine's limit on tunnel payloads from a runner (`runner_max_response_payload_body_size`). */
-export const MAX_TUNNEL_PAYLOAD = 20 * 1024 * 1024;
 
 /** One broken rule. */
 export interface Violation {
@@ -43,7 +40,7 @@ interface TunnelState {
 
 /** Hex key of a (gateway, request) pair. */
 export function tunnelKey(gatewayId: ArrayBuffer, requestId: ArrayBuffer): string {
-  return Buffer.from(gatewayId).toString("hex") + Buffer.from(requestId).toString("hex");
+  return idHex(gatewayId) + idHex(requestId);
 }
 
 /** Checks every frame against the rules that hold in every case. */
@@ -162,7 +159,7 @@ export class HistoryChecker {
     const kind = message.messageKind;
     const size =
       kind.tag === "ToServerResponseStart" ? (kind.val.body?.byteLength ?? 0) : kind.tag === "ToServerResponseChunk" ? kind.val.body.byteLength : kind.tag === "ToServerWebSocketMessage" ? kind.val.data.byteLength : 0;
-    if (size > MAX_TUNNEL_PAYLOAD) this.violate("payload-limit", `${kind.tag} carries ${size} bytes, over the 20 MiB limit (a real engine closes the whole runner connection)`, seq);
+    if (size > MAX_TUNNEL_PAYLOAD_BYTES) this.violate("payload-limit", `${kind.tag} carries ${size} bytes, over the 20 MiB limit (a real engine closes the whole runner connection)`, seq);
     const state = this.tunnels.get(key);
     if (state === undefined) {
       this.violate("tunnel-pairing", `${kind.tag} for request ${key}, which the harness never opened`, seq);

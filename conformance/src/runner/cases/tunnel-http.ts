@@ -1,8 +1,8 @@
 /** Tunnel HTTP cases (`rivet-protocol.md` §1.7, §1.9), against the http-echo and crasher actors. */
-import { runner } from "@actorwire/protocol";
+import { MAX_TUNNEL_PAYLOAD_BYTES, runner } from "@actorwire/protocol";
 import { createHash } from "node:crypto";
 import { GATEWAY_ID, type CaseContext, type RunnerCase } from "../context.js";
-import { MAX_TUNNEL_PAYLOAD, tunnelKey } from "../invariants.js";
+import { tunnelKey } from "../invariants.js";
 
 const decoder = new TextDecoder();
 
@@ -60,14 +60,14 @@ export const tunnelHttpCases: RunnerCase[] = [
   echoBodyCase(16_385),
   echoBodyCase(1_048_576),
   {
-    name: `tunnel/http/body-size/${MAX_TUNNEL_PAYLOAD}`,
+    name: `tunnel/http/body-size/${MAX_TUNNEL_PAYLOAD_BYTES}`,
     level: "required",
     description: "A response body of exactly 20 MiB (the engine's limit) is sent whole.",
     timeoutMs: 40_000,
     async run(ctx) {
-      const result = await responseOf(ctx, MAX_TUNNEL_PAYLOAD);
+      const result = await responseOf(ctx, MAX_TUNNEL_PAYLOAD_BYTES);
       ctx.check(!result.aborted && result.status === 200, `answered ${result.aborted ? "with an abort" : result.status}`);
-      ctx.check(result.body.byteLength === MAX_TUNNEL_PAYLOAD && digest(result.body) === digest(pattern(MAX_TUNNEL_PAYLOAD)), `the body has ${result.body.byteLength} bytes`);
+      ctx.check(result.body.byteLength === MAX_TUNNEL_PAYLOAD_BYTES && digest(result.body) === digest(pattern(MAX_TUNNEL_PAYLOAD_BYTES)), `the body has ${result.body.byteLength} bytes`);
     },
   },
   {
@@ -77,7 +77,7 @@ export const tunnelHttpCases: RunnerCase[] = [
     timeoutMs: 40_000,
     async run(ctx) {
       const conn = ctx.conn();
-      const result = await responseOf(ctx, MAX_TUNNEL_PAYLOAD + 1);
+      const result = await responseOf(ctx, MAX_TUNNEL_PAYLOAD_BYTES + 1);
       ctx.check(result.aborted || result.status >= 400, `answered ${result.status} with ${result.body.byteLength} bytes`);
       ctx.check(ctx.conn() === conn, "the runner connection was replaced");
       await ctx.alive();

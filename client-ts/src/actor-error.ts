@@ -3,8 +3,7 @@
  * works across both. The client's instances are {@link RemoteActorError}s, which also carry
  * what the client knows about where the error came from.
  */
-import { ActorError } from "@actorwire/protocol";
-import type { WireError } from "./wire.js";
+import { ActorError, type HttpResponseErrorBody } from "@actorwire/protocol";
 
 export { ActorError };
 
@@ -14,15 +13,12 @@ export class RemoteActorError extends ActorError {
   actionId?: bigint;
   /** The gateway's ray ID, for support requests. */
   rayId?: string;
-}
 
-/** Builds the error for a structured error from the wire. */
-export function actorErrorFromWire(wire: WireError, rayId?: string, actionId?: bigint): RemoteActorError {
-  const err = new RemoteActorError(wire.group, wire.code, wire.message, {
-    ...(wire.metadata === undefined ? {} : { metadata: wire.metadata }),
-    ...(wire.actor === undefined ? {} : { actor: wire.actor }),
-  });
-  if (actionId !== undefined) err.actionId = actionId;
-  if (rayId !== undefined) err.rayId = rayId;
-  return err;
+  /** Rebuilds a structured error from the wire, with where it was received. */
+  static override fromWire(body: HttpResponseErrorBody, received: { rayId?: string | undefined; actionId?: bigint | undefined } = {}): RemoteActorError {
+    const err = super.fromWire(body) as RemoteActorError;
+    if (received.actionId !== undefined) err.actionId = received.actionId;
+    if (received.rayId !== undefined) err.rayId = received.rayId;
+    return err;
+  }
 }

@@ -11,7 +11,7 @@
  *   (before the queued actions, so their events are not missed).
  * - `getParams` runs again before every attempt, so refreshed credentials are used.
  */
-import { ActorError, actorErrorFromWire } from "./actor-error.js";
+import { ActorError, RemoteActorError } from "./actor-error.js";
 import { backoffDelay } from "./backoff.js";
 import type { ClientContext } from "./context.js";
 import {
@@ -340,7 +340,7 @@ export class ActorConnRaw {
           break;
         }
         case "Error": {
-          const err = actorErrorFromWire(message, undefined, message.actionId ?? undefined);
+          const err = RemoteActorError.fromWire(message, { actionId: message.actionId ?? undefined });
           if (message.actionId !== null) {
             const action = this.#inFlight.get(Number(message.actionId));
             if (action === undefined) return;
@@ -562,10 +562,7 @@ function closeReasonError(event: CloseEvent): ActorError | undefined {
   const [main, rayId] = reason.split("#");
   const dot = main?.indexOf(".") ?? -1;
   if (main === undefined || dot <= 0 || dot === main.length - 1 || /\s/.test(main)) return undefined;
-  return actorErrorFromWire(
-    { group: main.slice(0, dot), code: main.slice(dot + 1), message: `connection closed: ${reason}`, metadata: undefined },
-    rayId,
-  );
+  return RemoteActorError.fromWire({ group: main.slice(0, dot), code: main.slice(dot + 1), message: `connection closed: ${reason}` }, { rayId });
 }
 
 function safeCall(fn: () => void): void {

@@ -3,7 +3,7 @@
  * get-or-create it, create it, look it up by ID and destroy it. Bodies are JSON in
  * snake_case; errors are `{group, code, message, metadata}` JSON.
  */
-import { actorErrorFromWire } from "./actor-error.js";
+import { RemoteActorError } from "./actor-error.js";
 import { serializeActorKey } from "@actorwire/protocol";
 import type { ResolvedClientConfig } from "./config.js";
 import { ClientHttpError, ClientProtocolError } from "./errors.js";
@@ -123,20 +123,20 @@ export class EngineApi {
       parsed = text === "" ? {} : JSON.parse(text);
     } catch (err) {
       if (!response.ok) {
-        return { ok: false, status: response.status, error: new ClientHttpError(`engine API ${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`, response.status) };
+        return { ok: false, status: response.status, error: new ClientHttpError(`engine API ${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`, { status: response.status }) };
       }
       throw new ClientProtocolError(`engine API ${method} ${path} answered invalid JSON`, { cause: err });
     }
     if (!response.ok) {
       const e = parsed as { group?: unknown; code?: unknown; message?: unknown; metadata?: unknown };
       if (typeof e.group === "string" && typeof e.code === "string") {
-        const error = actorErrorFromWire(
+        const error = RemoteActorError.fromWire(
           { group: e.group, code: e.code, message: typeof e.message === "string" ? e.message : `${e.group}.${e.code}`, metadata: e.metadata ?? undefined },
-          response.headers.get("x-rivet-ray-id") ?? undefined,
+          { rayId: response.headers.get("x-rivet-ray-id") ?? undefined },
         );
         return { ok: false, status: response.status, error };
       }
-      return { ok: false, status: response.status, error: new ClientHttpError(`engine API ${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`, response.status) };
+      return { ok: false, status: response.status, error: new ClientHttpError(`engine API ${method} ${path}: HTTP ${response.status}: ${text.slice(0, 500)}`, { status: response.status }) };
     }
     return { ok: true, value: parsed as T };
   }

@@ -9,7 +9,7 @@ import type { ClientContext } from "./context.js";
 import { ClientConfigError, ClientTimeoutError } from "./errors.js";
 import { contentTypeFor } from "@actorwire/protocol";
 import { directGatewayUrl, gatewayHeaders, gatewayProtocols, queryGatewayUrl, toWebSocketUrl } from "./gateway.js";
-import { actorErrorFromWire } from "./actor-error.js";
+import { RemoteActorError } from "./actor-error.js";
 import { type ActorQuery, type ActorResolver, isStaleActorError, isTransientError, queryName, raceAbort, withActor } from "./resolver.js";
 import { errorFromResponse, fetchOrThrow, parseErrorBody, readBody } from "./transport.js";
 import { assertMessageSize, decodeActionResponse, decodeQueueSendResponse, encodeActionRequest, encodeQueueSendRequest } from "./wire.js";
@@ -188,7 +188,7 @@ export class ActorHandleRaw {
           const parsed = parseErrorBody(copy, await readBody(copy, signal), "json");
           if (parsed !== undefined) {
             const retry = (this.resolver.dynamic && isStaleActorError(parsed.group, parsed.code)) || isTransientError(parsed.group, parsed.code);
-            if (retry) throw actorErrorFromWire(parsed, response.headers.get("x-rivet-ray-id") ?? undefined);
+            if (retry) throw RemoteActorError.fromWire(parsed, { rayId: response.headers.get("x-rivet-ray-id") ?? undefined });
           }
         }
         return response;

@@ -4,7 +4,7 @@
  * ID is cached; a stale-actor error (the actor was destroyed, or is gone) invalidates it so
  * the next attempt resolves again, which for `getOrCreate` may create a fresh actor.
  */
-import { ActorError, actorErrorFromWire } from "./actor-error.js";
+import { ActorError, RemoteActorError } from "./actor-error.js";
 import type { EngineApi } from "./engine-api.js";
 import { abortError } from "./errors.js";
 
@@ -109,11 +109,10 @@ export class ActorResolver {
     if ("getForKey" in q) {
       const actor = await this.api.getWithKey(q.getForKey.name, q.getForKey.key);
       if (actor === undefined) {
-        throw actorErrorFromWire({
+        throw RemoteActorError.fromWire({
           group: "actor",
           code: "not_found",
           message: `no actor ${q.getForKey.name} with key ${JSON.stringify(q.getForKey.key)}`,
-          metadata: undefined,
         });
       }
       this.cached = actor.actor_id;
@@ -185,7 +184,7 @@ export async function withActor<T>(
           continue;
         }
         if (!resolver.dynamic && err.code === "destroyed_while_waiting_for_ready") {
-          throw actorErrorFromWire({ group: "actor", code: "not_found", message: "The actor does not exist or was destroyed.", metadata: err.metadata });
+          throw RemoteActorError.fromWire({ group: "actor", code: "not_found", message: "The actor does not exist or was destroyed.", metadata: err.metadata });
         }
         throw err;
       }

@@ -6,7 +6,7 @@
 import type { Encoding } from "./config.js";
 import { ClientHttpError, ClientNetworkError, abortError } from "./errors.js";
 import { decodeResponseError, type WireError } from "./wire.js";
-import { actorErrorFromWire } from "./actor-error.js";
+import { RemoteActorError } from "./actor-error.js";
 
 /** Runs `fetch`, mapping failures to `ClientNetworkError` or the signal's abort error. */
 export async function fetchOrThrow(url: string, init: RequestInit & { duplex?: "half" }, signal?: AbortSignal): Promise<Response> {
@@ -53,9 +53,9 @@ export function parseErrorBody(response: Response, body: Uint8Array, encoding: E
 /** Throws the error an error response stands for: an `ActorError`, or `ClientHttpError`. */
 export function errorFromResponse(response: Response, body: Uint8Array, encoding: Encoding): Error {
   const parsed = parseErrorBody(response, body, encoding);
-  if (parsed !== undefined) return actorErrorFromWire(parsed, response.headers.get("x-rivet-ray-id") ?? undefined);
+  if (parsed !== undefined) return RemoteActorError.fromWire(parsed, { rayId: response.headers.get("x-rivet-ray-id") ?? undefined });
   const text = new TextDecoder("utf-8", { fatal: false }).decode(body.subarray(0, 2048));
-  return new ClientHttpError(`HTTP ${response.status} ${response.statusText}: ${text}`, response.status);
+  return new ClientHttpError(`HTTP ${response.status} ${response.statusText}: ${text}`, { status: response.status });
 }
 
 /** A URL without credentials or tokens, for messages. */

@@ -25,12 +25,12 @@ export class LifecycleActorRouter implements ActorRouter {
     const ns = this.catalog.requireNamespace(query.namespace);
     if (query.key === null) {
       // Query addressing finds actors by name and key; rivetkit sends "/" for an empty key.
-      throw new EngineError("actor", "key_required", "Query addressing needs a key (`rvt-key`).", 400, { name: query.name });
+      throw new EngineError("actor.key_required", "Query addressing needs a key (`rvt-key`).", { status: 400, metadata: { name: query.name } });
     }
     if (query.method === "get") {
       const found = this.catalog.listActors(ns, { name: query.name, key: query.key }).actors[0];
       if (found === undefined) {
-        throw new EngineError("actor", "not_found", "No actor with this name and key.", 404, { name: query.name, key: query.key });
+        throw new EngineError("actor.not_found", "No actor with this name and key.", { status: 404, metadata: { name: query.name, key: query.key } });
       }
       return found.actor_id;
     }

@@ -31,9 +31,9 @@ export function apiToken(req: IncomingMessage): string | undefined {
 export function requireAdminToken(req: IncomingMessage, adminToken: string): void {
   const presented = apiToken(req);
   if (presented === undefined) {
-    throw new EngineError("auth", "missing_token", "This engine requires a token: send `Authorization: Bearer <token>`.", 401, null);
+    throw new EngineError("auth.missing_token", "This engine requires a token: send `Authorization: Bearer <token>`.", { status: 401 });
   }
   if (!tokenMatches(presented, adminToken)) {
-    throw new EngineError("auth", "invalid_token", "The token is not valid for this engine.", 403, null);
+    throw new EngineError("auth.invalid_token", "The token is not valid for this engine.", { status: 403 });
   }
 }

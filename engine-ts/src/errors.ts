@@ -1,24 +1,27 @@
+import { ActorwireError, type ActorwireErrorOptions, type ErrorId } from "@actorwire/protocol";
+
+/** Options of {@link EngineError}: the HTTP status is part of every engine API error. */
+export interface EngineErrorOptions extends ActorwireErrorOptions {
+  /** The HTTP status the error answers with. */
+  status: number;
+  metadata?: Record<string, unknown> | null;
+}
+
 /**
  * The one error class the engine's API answers with. It crosses the wire as Rivet's error
  * body `{group, code, message, metadata}` with `status` as the HTTP status, so clients built
  * for Rivet see the same codes (`actor.not_found`, `namespace.not_found`, ...).
  */
-export class EngineError extends Error {
+export class EngineError extends ActorwireError {
   override readonly name = "EngineError";
+  declare readonly metadata: Record<string, unknown> | null;
+  /** The HTTP status of the error response. */
+  readonly status: number;
 
-  constructor(
-    readonly group: string,
-    readonly code: string,
-    message: string,
-    readonly status: number,
-    readonly metadata: Record<string, unknown> | null = null,
-  ) {
-    super(message);
-  }
-
-  /** `group.code`, the stable identifier of this kind of failure. */
-  get id(): string {
-    return `${this.group}.${this.code}`;
+  constructor(id: ErrorId, message: string, options: EngineErrorOptions) {
+    super(id, message, options);
+    this.status = options.status;
+    this.metadata = options.metadata ?? null;
   }
 
   /** The JSON body of an error response. */
@@ -30,8 +33,8 @@ export class EngineError extends Error {
    * Normalises anything thrown into an EngineError. Unexpected errors become a 500
    * `core.internal_error` whose message does not leak internals; the caller logs the original.
    */
-  static from(thrown: unknown): EngineError {
+  static override from(thrown: unknown): EngineError {
     if (thrown instanceof EngineError) return thrown;
-    return new EngineError("core", "internal_error", "An internal error occurred.", 500);
+    return new EngineError("core.internal_error", "An internal error occurred.", { status: 500 });
   }
 }

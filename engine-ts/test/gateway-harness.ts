@@ -74,7 +74,7 @@ export class TestRouter implements ActorRouter {
   waitReady(actorId: string, opts: WaitReadyOptions): Promise<ActorPlacement> {
     this.waits.push(actorId);
     if (!this.known.has(actorId)) {
-      return Promise.reject(new EngineError("actor", "not_found", "The actor does not exist.", 404));
+      return Promise.reject(new EngineError("actor.not_found", "The actor does not exist.", { status: 404 }));
     }
     const placement = this.placements.get(actorId);
     if (placement !== undefined) return Promise.resolve(placement);
@@ -105,7 +105,7 @@ export class TestRouter implements ActorRouter {
   resolveQuery(query: ActorQuery): Promise<string> {
     this.queries.push(query);
     const actorId = this.keys.get(JSON.stringify([query.namespace, query.name, query.key]));
-    if (actorId === undefined) return Promise.reject(new EngineError("actor", "not_found", "No actor for that key.", 404));
+    if (actorId === undefined) return Promise.reject(new EngineError("actor.not_found", "No actor for that key.", { status: 404 }));
     return Promise.resolve(actorId);
   }
 

@@ -1,8 +1,10 @@
+import { ActorwireError, type ActorwireErrorOptions, type ErrorId } from "./actorwire-error.js";
 import type { ActorSpecifier, HttpResponseErrorBody } from "./client-encoding/types.js";
+import type { KnownErrorId } from "./error-codes.js";
 
 /**
- * Well-known `group.code` pairs of errors that cross the client protocol, spelled the way
- * rivetkit 2.3.19 spells them so that clients written for Rivet recognise them. Where they
+ * Well-known `group.code` pairs of errors that cross the client protocol (rows of `ERROR_CODES`,
+ * by name), spelled the way rivetkit 2.3.19 spells them so that clients written for Rivet recognise them. Where they
  * come from (rivetkit's TypeScript in `node_modules/rivetkit/dist/tsup`, and its Rust core,
  * `@rivetkit/rivetkit-napi`, whose error schemas are visible as strings in the binary):
  *
@@ -30,33 +32,36 @@ import type { ActorSpecifier, HttpResponseErrorBody } from "./client-encoding/ty
  * - `user.user_error`: `UserError` (`USER_ERROR_CODE`) for errors an actor throws on purpose.
  */
 export const ACTOR_ERROR_CODES = {
-  internalError: { group: "actor", code: "internal_error" },
-  rivetkitInternalError: { group: "rivetkit", code: "internal_error" },
-  coreInternalError: { group: "core", code: "internal_error" },
-  actionNotFound: { group: "actor", code: "action_not_found" },
-  actionTimedOut: { group: "actor", code: "action_timed_out" },
-  notFound: { group: "actor", code: "not_found" },
-  forbidden: { group: "auth", code: "forbidden" },
-  invalidRequest: { group: "request", code: "invalid" },
-  invalidWebSocketMessage: { group: "actor", code: "invalid_request" },
-  incomingTooLong: { group: "message", code: "incoming_too_long" },
-  outgoingTooLong: { group: "message", code: "outgoing_too_long" },
-  queueFull: { group: "queue", code: "full" },
-  queueMessageTooLarge: { group: "queue", code: "message_too_large" },
-  queueTimedOut: { group: "queue", code: "timed_out" },
-  userError: { group: "user", code: "user_error" },
+  internalError: pair("actor.internal_error"),
+  rivetkitInternalError: pair("rivetkit.internal_error"),
+  coreInternalError: pair("core.internal_error"),
+  actionNotFound: pair("actor.action_not_found"),
+  actionTimedOut: pair("actor.action_timed_out"),
+  notFound: pair("actor.not_found"),
+  forbidden: pair("auth.forbidden"),
+  invalidRequest: pair("request.invalid"),
+  invalidWebSocketMessage: pair("actor.invalid_request"),
+  incomingTooLong: pair("message.incoming_too_long"),
+  outgoingTooLong: pair("message.outgoing_too_long"),
+  queueFull: pair("queue.full"),
+  queueMessageTooLarge: pair("queue.message_too_large"),
+  queueTimedOut: pair("queue.timed_out"),
+  userError: pair("user.user_error"),
 } as const satisfies Record<string, { group: string; code: string }>;
+
+/** `{group, code}` of an identifier in `ERROR_CODES`, with both parts as literal types. */
+function pair<const Id extends KnownErrorId>(id: Id): Id extends `${infer G}.${infer C}` ? { readonly group: G; readonly code: C } : never {
+  const dot = id.indexOf(".");
+  return { group: id.slice(0, dot), code: id.slice(dot + 1) } as never;
+}
 
 /** The message every non-ActorError is replaced with on the wire. */
 export const INTERNAL_ERROR_MESSAGE = "An internal error occurred";
 
 /** Options of {@link ActorError}. */
-export interface ActorErrorOptions {
-  /** Structured details sent to the client with the error. */
-  metadata?: unknown;
+export interface ActorErrorOptions extends ActorwireErrorOptions {
   /** The actor instance that produced the error. */
   actor?: ActorSpecifier | null;
-  cause?: unknown;
 }
 
 /**
@@ -64,25 +69,30 @@ export interface ActorErrorOptions {
  * throw it on purpose to tell their caller what went wrong, and clients rethrow it when an
  * action, a queue send or a connection reports one. Anything else thrown inside an actor is
  * replaced by `actor.internal_error` before it leaves (see {@link ActorError.from}).
+ *
+ * The constructor is the one every actorwire error has, `(id, message, options)`. rivetkit's
+ * `ActorError` (its `RivetError`) takes `(group, code, message, options)` instead; since the
+ * runner exports this class under rivetkit's name, that form is accepted too, so actor code
+ * written for rivetkit keeps working.
  */
-export class ActorError extends Error {
+export class ActorError extends ActorwireError {
   override readonly name = "ActorError";
-  readonly group: string;
-  readonly code: string;
-  readonly metadata?: unknown;
   readonly actor?: ActorSpecifier | null;
 
-  constructor(group: string, code: string, message: string, options: ActorErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.group = group;
-    this.code = code;
-    if (options.metadata !== undefined) this.metadata = options.metadata;
+  constructor(id: ErrorId, message: string, options?: ActorErrorOptions);
+  /** rivetkit's form: `group` and `code` apart. */
+  constructor(group: string, code: string, message: string, options?: ActorErrorOptions);
+  constructor(idOrGroup: string, messageOrCode: string, optionsOrMessage?: ActorErrorOptions | string, rivetkitOptions?: ActorErrorOptions) {
+    const rivetkitForm = typeof optionsOrMessage === "string";
+    const id = (rivetkitForm ? `${idOrGroup}.${messageOrCode}` : idOrGroup) as ErrorId;
+    const message = rivetkitForm ? optionsOrMessage : messageOrCode;
+    const options = (rivetkitForm ? rivetkitOptions : optionsOrMessage) ?? {};
+    super(id, message, options);
+    if (rivetkitForm) {
+      // A group that itself holds a dot would otherwise be split at the wrong place.
+      Object.assign(this, { group: idOrGroup, code: messageOrCode });
+    }
     if (options.actor !== undefined) this.actor = options.actor;
-  }
-
-  /** `group.code`, the stable identifier of this kind of error. */
-  get id(): string {
-    return `${this.group}.${this.code}`;
   }
 
   /**
@@ -90,16 +100,14 @@ export class ActorError extends Error {
    * becomes `actor.internal_error` with the generic message, keeping the original as `cause`
    * for logs: its message and stack may hold secrets and never go on the wire.
    */
-  static from(thrown: unknown): ActorError {
+  static override from(thrown: unknown): ActorError {
     if (thrown instanceof ActorError) return thrown;
-    return new ActorError(ACTOR_ERROR_CODES.internalError.group, ACTOR_ERROR_CODES.internalError.code, INTERNAL_ERROR_MESSAGE, {
-      cause: thrown,
-    });
+    return new ActorError(INTERNAL_ERROR_ID, INTERNAL_ERROR_MESSAGE, { cause: thrown });
   }
 
   /** Rebuilds an error received from the wire (an `HttpResponseError` or a `ToClient` Error). */
   static fromWire(body: HttpResponseErrorBody): ActorError {
-    return new ActorError(body.group, body.code, body.message, { metadata: body.metadata, actor: body.actor });
+    return new this(body.group, body.code, body.message, { metadata: body.metadata, actor: body.actor });
   }
 
   /** The fields that go on the wire, as an `HttpResponseError` body. */
@@ -110,3 +118,5 @@ export class ActorError extends Error {
     return out;
   }
 }
+
+const INTERNAL_ERROR_ID: ErrorId = `${ACTOR_ERROR_CODES.internalError.group}.${ACTOR_ERROR_CODES.internalError.code}`;

@@ -9,7 +9,7 @@ import { ProtocolError } from "./errors.js";
 /** Prepends `version` as a u16 little-endian prefix to an encoded body. */
 export function withEmbeddedVersion(version: number, body: Uint8Array): Uint8Array {
   if (!Number.isInteger(version) || version < 0 || version > 0xffff) {
-    throw new ProtocolError("invalid_value", `embedded version ${version} is not a u16`, -1);
+    throw new ProtocolError("protocol.invalid_value", `embedded version ${version} is not a u16`);
   }
   const out = new Uint8Array(body.byteLength + 2);
   out[0] = version & 0xff;
@@ -21,7 +21,7 @@ export function withEmbeddedVersion(version: number, body: Uint8Array): Uint8Arr
 /** Splits a message into its embedded version and its body (a view, not a copy). */
 export function readEmbeddedVersion(bytes: Uint8Array): { version: number; body: Uint8Array } {
   if (bytes.byteLength < 2) {
-    throw new ProtocolError("malformed", "message is shorter than its 2-byte version prefix", bytes.byteLength);
+    throw new ProtocolError("protocol.malformed", "message is shorter than its 2-byte version prefix", { offset: bytes.byteLength });
   }
   const version = (bytes[0] as number) | ((bytes[1] as number) << 8);
   return { version, body: bytes.subarray(2) };

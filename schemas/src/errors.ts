@@ -1,18 +1,14 @@
 /**
- * The protocol package's errors. Each has a stable `group.code` string so that logs, tests
- * and peers in other languages can match on it instead of on message text.
+ * The protocol package's own errors, thin subclasses of {@link ActorwireError} that add only
+ * what is real: where in the input a decode failed, and which versions a conversion concerned.
  */
+import { ActorwireError, type ActorwireErrorOptions } from "./actorwire-error.js";
 
-/** Base class: every error this package throws on purpose is one of these. */
-export abstract class ActorwireProtocolError extends Error {
-  abstract readonly group: string;
-  abstract readonly code: string;
+/** Base of the errors the codecs throw (`protocol.*` and `version.*`), so callers can catch both at once. */
+export abstract class ActorwireProtocolError<Id extends ProtocolPackageErrorId = ProtocolPackageErrorId> extends ActorwireError<Id> {}
 
-  /** `group.code`, the stable identifier of this kind of failure. */
-  get id(): string {
-    return `${this.group}.${this.code}`;
-  }
-}
+/** The identifiers of the errors the codecs throw. */
+type ProtocolPackageErrorId = `protocol.${string}` | `version.${string}`;
 
 /** Codes of {@link ProtocolError}. */
 export type ProtocolErrorCode =
@@ -23,19 +19,23 @@ export type ProtocolErrorCode =
   /** A value handed to an encoder does not fit its schema type. */
   | "invalid_value";
 
-/** Bytes that do not decode, or a value that cannot be encoded. Carries the byte offset. */
-export class ProtocolError extends ActorwireProtocolError {
-  readonly group = "protocol";
-  override readonly name = "ProtocolError";
+/** Options of {@link ProtocolError}. */
+export interface ProtocolErrorOptions extends ActorwireErrorOptions {
+  /** Where in the input the problem was found; -1 (the default) when it concerns a value being encoded. */
+  offset?: number;
+}
 
-  constructor(
-    readonly code: ProtocolErrorCode,
-    message: string,
-    /** Where in the input the problem was found; -1 when it concerns a value being encoded. */
-    readonly offset: number,
-    options?: { cause?: unknown },
-  ) {
-    super(offset >= 0 ? `${message} (at byte ${offset})` : message, options);
+/** Bytes that do not decode, or a value that cannot be encoded. Carries the byte offset. */
+export class ProtocolError extends ActorwireProtocolError<`protocol.${ProtocolErrorCode}`> {
+  override readonly name = "ProtocolError";
+  declare readonly code: ProtocolErrorCode;
+  /** Where in the input the problem was found; -1 when it concerns a value being encoded. */
+  readonly offset: number;
+
+  constructor(id: `protocol.${ProtocolErrorCode}`, message: string, options: ProtocolErrorOptions = {}) {
+    const offset = options.offset ?? -1;
+    super(id, offset >= 0 ? `${message} (at byte ${offset})` : message, options);
+    this.offset = offset;
   }
 }
 
@@ -48,17 +48,23 @@ export type VersionErrorCode =
   /** The message type does not exist in that version. */
   | "type_missing";
 
-/** A value or message that cannot be moved to or read at a given protocol version. */
-export class VersionError extends ActorwireProtocolError {
-  readonly group = "version";
-  override readonly name = "VersionError";
+/** Which conversion a {@link VersionError} concerns. */
+export interface VersionErrorDetails {
+  family: string;
+  type: string;
+  from?: number;
+  to?: number;
+}
 
-  constructor(
-    readonly code: VersionErrorCode,
-    message: string,
-    readonly details: { family: string; type: string; from?: number; to?: number },
-  ) {
-    super(message);
+/** A value or message that cannot be moved to or read at a given protocol version. */
+export class VersionError extends ActorwireProtocolError<`version.${VersionErrorCode}`> {
+  override readonly name = "VersionError";
+  declare readonly code: VersionErrorCode;
+  readonly details: VersionErrorDetails;
+
+  constructor(id: `version.${VersionErrorCode}`, message: string, options: ActorwireErrorOptions & { details: VersionErrorDetails }) {
+    super(id, message, options);
+    this.details = options.details;
   }
 }
 
@@ -69,5 +75,5 @@ export class VersionError extends ActorwireProtocolError {
 export function fromUnknown(thrown: unknown, offset = -1): ActorwireProtocolError {
   if (thrown instanceof ActorwireProtocolError) return thrown;
   const message = thrown instanceof Error ? thrown.message : String(thrown);
-  return new ProtocolError("malformed", message, offset, { cause: thrown });
+  return new ProtocolError("protocol.malformed", message, { offset, cause: thrown });
 }

@@ -1,3 +1,5 @@
+export * from "./actorwire-error.js";
+export * from "./error-codes.js";
 export * from "./errors.js";
 export { exactArrayBuffer } from "./bytes.js";
 export { DEFAULT_MAX_MESSAGE_BYTES, type DecodeOptions } from "./runtime/root-codec.js";

@@ -45,12 +45,11 @@ export function encodeRecord<K extends keyof Records>(type: K, value: Records[K]
 export function decodeRecord<K extends keyof Records>(type: K, bytes: Uint8Array): Records[K] {
   const { version, body } = readEmbeddedVersion(bytes);
   if (version !== 1) {
-    throw new VersionError("unknown_version", `persisted ${type} record has version ${version}; this runtime reads ${VERSIONS.join(", ")}`, {
-      family: "persist",
-      type,
-      from: version,
-      to: LATEST_VERSION,
-    });
+    throw new VersionError(
+      "version.unknown_version",
+      `persisted ${type} record has version ${version}; this runtime reads ${VERSIONS.join(", ")}`,
+      { details: { family: "persist", type, from: version, to: LATEST_VERSION } },
+    );
   }
   return codecs[type].decode(body);
 }

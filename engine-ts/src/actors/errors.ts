@@ -8,7 +8,7 @@ import { EngineError } from "../errors.js";
 
 /** 404: the actor does not exist, was destroyed, or is being destroyed. */
 export function actorNotFound(actorId: string): EngineError {
-  return new EngineError("actor", "not_found", "The actor does not exist or was destroyed.", 404, { actor_id: actorId });
+  return new EngineError("actor.not_found", "The actor does not exist or was destroyed.", { status: 404, metadata: { actor_id: actorId } });
 }
 
 /**
@@ -16,30 +16,32 @@ export function actorNotFound(actorId: string): EngineError {
  * stopping to sleep, or waiting out a crash backoff). The gateway timed out, not the actor.
  */
 export function actorReadyTimeout(actorId: string, timeoutMs: number, phase: string): EngineError {
-  return new EngineError("actor", "ready_timeout", `The actor did not become ready within ${timeoutMs} ms.`, 504, {
-    actor_id: actorId,
-    timeout_ms: timeoutMs,
-    phase,
-  });
+  return new EngineError(
+    "actor.ready_timeout",
+    `The actor did not become ready within ${timeoutMs} ms.`,
+    { status: 504, metadata: { actor_id: actorId, timeout_ms: timeoutMs, phase } },
+  );
 }
 
 /** 503: the actor is pending because no runner with its runner name is connected. */
 export function actorNoRunners(actorId: string, runnerName: string): EngineError {
-  return new EngineError("actor", "no_runners", `No runner named "${runnerName}" is connected to run the actor.`, 503, {
-    actor_id: actorId,
-    runner_name_selector: runnerName,
-  });
+  return new EngineError(
+    "actor.no_runners",
+    `No runner named "${runnerName}" is connected to run the actor.`,
+    { status: 503, metadata: { actor_id: actorId, runner_name_selector: runnerName } },
+  );
 }
 
 /** 503: the actor is pending because every runner with its runner name is full or draining. */
 export function actorNoCapacity(actorId: string, runnerName: string): EngineError {
-  return new EngineError("actor", "no_capacity", `Every runner named "${runnerName}" is full or draining.`, 503, {
-    actor_id: actorId,
-    runner_name_selector: runnerName,
-  });
+  return new EngineError(
+    "actor.no_capacity",
+    `Every runner named "${runnerName}" is full or draining.`,
+    { status: 503, metadata: { actor_id: actorId, runner_name_selector: runnerName } },
+  );
 }
 
 /** 503: the lifecycle closed (the engine is shutting down) while a caller waited. */
 export function lifecycleClosed(): EngineError {
-  return new EngineError("actor", "lifecycle_closed", "The engine is shutting down.", 503, null);
+  return new EngineError("actor.lifecycle_closed", "The engine is shutting down.", { status: 503 });
 }

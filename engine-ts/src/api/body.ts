@@ -69,20 +69,20 @@ export function readLimitedBody(
 export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
   const body = await readLimitedBody(req, MAX_BODY_BYTES, ({ size, exact }) => {
     const sizeText = exact ? `${size}` : `at least ${size}`;
-    return new EngineError("api", "body_too_large", `Request body is ${sizeText} bytes, over the limit of ${MAX_BODY_BYTES} bytes.`, 413, {
-      limit_bytes: MAX_BODY_BYTES,
-      size_bytes: size,
-      size_exact: exact,
-    });
+    return new EngineError(
+      "api.body_too_large",
+      `Request body is ${sizeText} bytes, over the limit of ${MAX_BODY_BYTES} bytes.`,
+      { status: 413, metadata: { limit_bytes: MAX_BODY_BYTES, size_bytes: size, size_exact: exact } },
+    );
   });
   let value: unknown;
   try {
     value = JSON.parse(body === null ? "" : body.toString("utf8"));
   } catch {
-    throw new EngineError("api", "invalid_body", "Request body is not valid JSON.", 400, null);
+    throw new EngineError("api.invalid_body", "Request body is not valid JSON.", { status: 400 });
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new EngineError("api", "invalid_body", "Request body must be a JSON object.", 400, null);
+    throw new EngineError("api.invalid_body", "Request body must be a JSON object.", { status: 400 });
   }
   assertWellFormedStrings(value, "");
   return value as Record<string, unknown>;
@@ -120,7 +120,7 @@ export class BodyReader {
   ) {
     for (const field of Object.keys(body)) {
       if (!allowed.includes(field)) {
-        throw new EngineError("api", "invalid_body", `Unknown field "${field}".`, 400, { field, allowed });
+        throw new EngineError("api.invalid_body", `Unknown field "${field}".`, { status: 400, metadata: { field, allowed } });
       }
     }
   }
@@ -146,6 +146,6 @@ export class BodyReader {
   }
 
   private wrong(field: string, expected: string): EngineError {
-    return new EngineError("api", "invalid_body", `Field "${field}" must be ${expected}.`, 400, { field });
+    return new EngineError("api.invalid_body", `Field "${field}" must be ${expected}.`, { status: 400, metadata: { field } });
   }
 }

@@ -87,9 +87,9 @@ function matchRoute(method: string, path: string): Route | undefined {
       const ns = namespaceOf(ctx, url);
       const actor = ctx.catalog.getActor(id)?.actor;
       if (actor === undefined || actor.namespace_id !== ns.namespace_id || actor.destroy_ts != null) {
-        throw new EngineError("actor", "not_found", "The actor does not exist or was destroyed.", 404, { actor_id: id });
+        throw new EngineError("actor.not_found", "The actor does not exist or was destroyed.", { status: 404, metadata: { actor_id: id } });
       }
-      if (ctx.sleepActor === undefined) throw new EngineError("api", "not_implemented", "Sleeping actors is not available.", 501, null);
+      if (ctx.sleepActor === undefined) throw new EngineError("api.not_implemented", "Sleeping actors is not available.", { status: 501 });
       ctx.sleepActor(id);
       return {};
     };
@@ -129,15 +129,15 @@ function listActors(ctx: ApiContext, url: URL): unknown {
   const name = q.get("name") ?? undefined;
   const key = q.get("key") ?? undefined;
   if (key !== undefined && name === undefined) {
-    throw new EngineError("api", "invalid_query", "`key` needs `name`.", 400, null);
+    throw new EngineError("api.invalid_query", "`key` needs `name`.", { status: 400 });
   }
   if (ids.length > 0 && name !== undefined) {
-    throw new EngineError("api", "invalid_query", "`actor_id` cannot be combined with `name` or `key`.", 400, null);
+    throw new EngineError("api.invalid_query", "`actor_id` cannot be combined with `name` or `key`.", { status: 400 });
   }
   const limitText = q.get("limit");
   const limit = limitText === null ? undefined : Number(limitText);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-    throw new EngineError("api", "invalid_query", "`limit` must be a positive integer.", 400, { limit: limitText });
+    throw new EngineError("api.invalid_query", "`limit` must be a positive integer.", { status: 400, metadata: { limit: limitText } });
   }
   const page = ctx.catalog.listActors(ns, {
     name,
@@ -172,7 +172,7 @@ async function createActor(ctx: ApiContext, url: URL, req: IncomingMessage): Pro
 async function getOrCreateActor(ctx: ApiContext, url: URL, req: IncomingMessage): Promise<unknown> {
   const ns = namespaceOf(ctx, url);
   const input = readCreateInput(new BodyReader(await readJsonObject(req), CREATE_FIELDS));
-  if (input.key === null) throw new EngineError("api", "invalid_body", 'Field "key" is required.', 400, { field: "key" });
+  if (input.key === null) throw new EngineError("api.invalid_body", 'Field "key" is required.', { status: 400, metadata: { field: "key" } });
   const result = ctx.catalog.getOrCreateActor(ns, { ...input, key: input.key });
   if (result.created) ctx.onActorCreated?.(result.actor.actor_id);
   return result;

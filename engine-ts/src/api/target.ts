@@ -17,9 +17,11 @@ export function parseTarget(target: string | undefined): URL {
   try {
     return new URL(text, "http://engine");
   } catch {
-    throw new EngineError("api", "invalid_target", `The request target "${shown(text)}" is not a valid URL path.`, 400, {
-      target: shown(text),
-    });
+    throw new EngineError(
+      "api.invalid_target",
+      `The request target "${shown(text)}" is not a valid URL path.`,
+      { status: 400, metadata: { target: shown(text) } },
+    );
   }
 }
 
@@ -32,8 +34,10 @@ export function decodePathSegment(segment: string, what: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new EngineError("api", "invalid_path", `The ${what} "${shown(segment)}" in the path is not valid percent-encoded UTF-8.`, 400, {
-      segment: shown(segment),
-    });
+    throw new EngineError(
+      "api.invalid_path",
+      `The ${what} "${shown(segment)}" in the path is not valid percent-encoded UTF-8.`,
+      { status: 400, metadata: { segment: shown(segment) } },
+    );
   }
 }

@@ -63,11 +63,11 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
 function notFoundNamespace(name: string): EngineError {
-  return new EngineError("namespace", "not_found", `Namespace "${name}" does not exist.`, 404, { namespace: name });
+  return new EngineError("namespace.not_found", `Namespace "${name}" does not exist.`, { status: 404, metadata: { namespace: name } });
 }
 
 function notFoundActor(actorId: string): EngineError {
-  return new EngineError("actor", "not_found", "The actor does not exist or was destroyed.", 404, { actor_id: actorId });
+  return new EngineError("actor.not_found", "The actor does not exist or was destroyed.", { status: 404, metadata: { actor_id: actorId } });
 }
 
 /**
@@ -99,13 +99,15 @@ export class Catalog {
   createNamespace(name: string, displayName: string): NamespaceRecord {
     assertWellFormedText("display_name", displayName);
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
-      throw new EngineError("namespace", "invalid_name", "Namespace names are 1-63 lowercase letters, digits and dashes.", 400, {
-        name,
-      });
+      throw new EngineError(
+        "namespace.invalid_name",
+        "Namespace names are 1-63 lowercase letters, digits and dashes.",
+        { status: 400, metadata: { name } },
+      );
     }
     return this.storage.transaction((tx) => {
       if (this.readNamespace(tx, name)) {
-        throw new EngineError("namespace", "name_not_unique", `Namespace "${name}" already exists.`, 400, { name });
+        throw new EngineError("namespace.name_not_unique", `Namespace "${name}" already exists.`, { status: 400, metadata: { name } });
       }
       return this.writeNamespace(tx, name, displayName);
     });
@@ -149,9 +151,11 @@ export class Catalog {
       if (input.key !== null) {
         const existing = tx.get(tupleKey(KEY_INDEX, [ns.namespace_id, input.name, input.key]));
         if (existing !== undefined) {
-          throw new EngineError("actor", "duplicate_key", "An actor with this name and key already exists.", 400, {
-            existing_actor_id: textDecoder.decode(existing),
-          });
+          throw new EngineError(
+            "actor.duplicate_key",
+            "An actor with this name and key already exists.",
+            { status: 400, metadata: { existing_actor_id: textDecoder.decode(existing) } },
+          );
         }
       }
       return this.insertActor(tx, ns, input);
@@ -196,7 +200,7 @@ export class Catalog {
     } else if (query.name !== undefined) {
       actors = this.actorsByName(ns, query.name).filter(live);
     } else {
-      throw new EngineError("api", "invalid_query", "Listing actors needs `name`, `name` and `key`, or `actor_id`.", 400, null);
+      throw new EngineError("api.invalid_query", "Listing actors needs `name`, `name` and `key`, or `actor_id`.", { status: 400 });
     }
     actors.sort((a, b) => (a.actor_id < b.actor_id ? -1 : a.actor_id > b.actor_id ? 1 : 0));
     const after = query.cursor;

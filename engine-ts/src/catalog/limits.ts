@@ -40,7 +40,7 @@ export function keyComponents(key: string): string[] {
 }
 
 function invalid(code: string, message: string, metadata: Record<string, unknown>): EngineError {
-  return new EngineError("actor", code, message, 400, metadata);
+  return new EngineError(`actor.${code}`, message, { status: 400, metadata });
 }
 
 /** Throws a 400 `actor.*` error naming the limit a create request breaks. */

@@ -85,12 +85,10 @@ export class RunnerPools {
     if (stored === undefined && live.length === 0 && !this.seenBeforePoolsWereKept(ns, runnerName)) {
       const known = this.names(ns);
       throw new EngineError(
-        "actor",
-        "no_runner_config_configured",
+        "actor.no_runner_config_configured",
         `No runner named "${runnerName}" has connected to namespace "${ns.name}", so no runner could start this actor. ` +
           `Start a runner with this name (or fix runner_name_selector) first; runner names seen in this namespace: ${listed(known)}.`,
-        400,
-        { namespace: ns.name, pool_name: runnerName, known_pool_names: known.slice(0, LISTED_NAMES) },
+        { status: 400, metadata: { namespace: ns.name, pool_name: runnerName, known_pool_names: known.slice(0, LISTED_NAMES) } },
       );
     }
     // Names are only enforced when every source of names announced some: a runner that
@@ -100,11 +98,9 @@ export class RunnerPools {
     if (announced.some((names) => names.includes(input.name))) return;
     const served = [...new Set(announced.flat())].sort();
     throw new EngineError(
-      "actor",
-      "name_not_served",
+      "actor.name_not_served",
       `No actor named "${input.name}" is served by runner "${runnerName}" in namespace "${ns.name}"; it serves: ${listed(served)}.`,
-      400,
-      { name: input.name, namespace: ns.name, pool_name: runnerName, served_names: served.slice(0, LISTED_NAMES) },
+      { status: 400, metadata: { name: input.name, namespace: ns.name, pool_name: runnerName, served_names: served.slice(0, LISTED_NAMES) } },
     );
   }
 

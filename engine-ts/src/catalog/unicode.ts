@@ -35,11 +35,9 @@ export function loneSurrogateError(field: string, text: string): EngineError {
   const index = firstLoneSurrogate(text);
   const unit = `U+${text.charCodeAt(index).toString(16).toUpperCase()}`;
   return new EngineError(
-    "api",
-    "invalid_unicode",
+    "api.invalid_unicode",
     `Field "${field}" is not well-formed Unicode: it holds a lone surrogate (${unit} at index ${index}), which has no UTF-8 form.`,
-    400,
-    { field, index, code_unit: unit },
+    { status: 400, metadata: { field, index, code_unit: unit } },
   );
 }
 

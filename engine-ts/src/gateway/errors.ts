@@ -9,12 +9,12 @@ import { EngineError } from "../errors.js";
 
 /** A malformed query-mode gateway path (`rvt-*` parameters). */
 export function queryError(code: string, message: string, metadata: Record<string, unknown> | null = null): EngineError {
-  return new EngineError("guard", code, message, 400, metadata);
+  return new EngineError(`guard.${code}`, message, { status: 400, metadata });
 }
 
 /** Header mode without the header (or subprotocol) naming the actor. */
 export function missingHeader(header: string): EngineError {
-  return new EngineError("guard", "missing_header", `Missing ${header} header.`, 400, { header });
+  return new EngineError("guard.missing_header", `Missing ${header} header.`, { status: 400, metadata: { header } });
 }
 
 /**
@@ -23,70 +23,62 @@ export function missingHeader(header: string): EngineError {
  */
 export function requestBodyTooLarge(limit: number, size: number, exact = true): EngineError {
   return new EngineError(
-    "guard",
-    "request_body_too_large",
+    "guard.request_body_too_large",
     `The request body is ${exact ? "" : "at least "}${size} bytes, over the limit of ${limit} bytes.`,
-    413,
-    { limit_bytes: limit, size_bytes: size, size_exact: exact },
+    { status: 413, metadata: { limit_bytes: limit, size_bytes: size, size_exact: exact } },
   );
 }
 
 /** The actor did not become ready in time. */
 export function actorReadyTimeout(actorId: string, timeoutMs: number): EngineError {
   return new EngineError(
-    "guard",
-    "actor_ready_timeout",
+    "guard.actor_ready_timeout",
     "Timed out waiting for actor to become ready. Ensure that the runner name selector is accurate and there are runners available in the namespace you created this actor.",
-    504,
-    { actor_id: actorId, timeout_ms: timeoutMs },
+    { status: 504, metadata: { actor_id: actorId, timeout_ms: timeoutMs } },
   );
 }
 
 /** The actor is placed on a runner that is not connected, or the runner could not be written to. */
 export function serviceUnavailable(detail: string): EngineError {
-  return new EngineError("guard", "service_unavailable", `Service unavailable: ${detail}.`, 503);
+  return new EngineError("guard.service_unavailable", `Service unavailable: ${detail}.`, { status: 503 });
 }
 
 /** The runner sent `ToServerResponseAbort`. */
 export function responseAborted(): EngineError {
-  return new EngineError("guard", "response_aborted", "The actor aborted the request before answering.", 502);
+  return new EngineError("guard.response_aborted", "The actor aborted the request before answering.", { status: 502 });
 }
 
 /** No `ToServerResponseStart` arrived in time. */
 export function requestTimeout(timeoutMs: number): EngineError {
   return new EngineError(
-    "guard",
-    "request_timeout",
+    "guard.request_timeout",
     `Request timed out after ${Math.round(timeoutMs / 1000)} seconds.`,
-    504,
-    { timeout_seconds: Math.round(timeoutMs / 1000), timeout_ms: timeoutMs },
+    { status: 504, metadata: { timeout_seconds: Math.round(timeoutMs / 1000), timeout_ms: timeoutMs } },
   );
 }
 
 /** A runner payload over the limit (Rivet's engine drops the whole runner connection for it). */
 export function responseTooLarge(limit: number): EngineError {
   return new EngineError(
-    "guard",
-    "response_body_too_large",
+    "guard.response_body_too_large",
     `The actor's response payload is larger than ${limit} bytes.`,
-    502,
-    { limit_bytes: limit },
+    { status: 502, metadata: { limit_bytes: limit } },
   );
 }
 
 /** The runner answered with a status or headers an HTTP response cannot carry. */
 export function invalidResponse(detail: string): EngineError {
-  return new EngineError("guard", "invalid_response", `The actor's response is not valid HTTP: ${detail}.`, 502);
+  return new EngineError("guard.invalid_response", `The actor's response is not valid HTTP: ${detail}.`, { status: 502 });
 }
 
 /** The actor stopped (or its runner went away) before it answered. */
 export function actorStopped(): EngineError {
-  return new EngineError("actor", "stopped", "The actor stopped before it answered.", 503);
+  return new EngineError("actor.stopped", "The actor stopped before it answered.", { status: 503 });
 }
 
 /** The engine is shutting down. */
 export function goingAway(): EngineError {
-  return new EngineError("guard", "going_away", "The engine is shutting down.", 503);
+  return new EngineError("guard.going_away", "The engine is shutting down.", { status: 503 });
 }
 
 /**

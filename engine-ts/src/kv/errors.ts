@@ -1,3 +1,5 @@
+import { ActorwireError } from "@actorwire/protocol";
+
 /** Codes of {@link KvError}. */
 export type KvErrorCode =
   /** The request breaks one of the KV limits (key count, key size, value size, put size). */
@@ -14,19 +16,7 @@ export type KvErrorCode =
  * this error's message, worded as Rivet's engine words it so runners that match on the text
  * keep working; `group.code` is for our own logs and tests.
  */
-export class KvError extends Error {
-  readonly group = "kv";
+export class KvError extends ActorwireError<`kv.${KvErrorCode}`> {
   override readonly name = "KvError";
-
-  constructor(
-    readonly code: KvErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-
-  /** `group.code`, the stable identifier of this kind of refusal. */
-  get id(): string {
-    return `${this.group}.${this.code}`;
-  }
+  declare readonly code: KvErrorCode;
 }

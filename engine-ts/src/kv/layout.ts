@@ -23,7 +23,7 @@ export const MAX_ACTOR_ID_BYTES = 255;
 function actorBytes(actorId: string): Uint8Array {
   const id = utf8.encode(actorId);
   if (id.length === 0 || id.length > MAX_ACTOR_ID_BYTES) {
-    throw new KvError("invalid_actor", `actor ID must be 1 to ${MAX_ACTOR_ID_BYTES} bytes of UTF-8, got ${id.length}`);
+    throw new KvError("kv.invalid_actor", `actor ID must be 1 to ${MAX_ACTOR_ID_BYTES} bytes of UTF-8, got ${id.length}`);
   }
   return concatBytes(Uint8Array.of(id.length), id);
 }

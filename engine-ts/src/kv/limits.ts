@@ -47,21 +47,21 @@ export function checkKeys(limits: KvLimits, keys: readonly Uint8Array[]): void {
 /** Checks one key of a request: a range bound, a prefix, or a key to read or write. */
 export function checkKey(limits: KvLimits, key: Uint8Array, what: "key" | "start key" | "end key" | "prefix key"): void {
   if (kvKeySize(key) > limits.maxKeySize) {
-    throw new KvError("limit_exceeded", `${what} is too long (max ${formatSize(limits.maxKeySize)})`);
+    throw new KvError("kv.limit_exceeded", `${what} is too long (max ${formatSize(limits.maxKeySize)})`);
   }
 }
 
 /** Checks the entries of a put, everything but the quota, which needs the stored sizes. */
 export function checkEntries(limits: KvLimits, keys: readonly Uint8Array[], values: readonly Uint8Array[]): void {
-  if (keys.length !== values.length) throw new KvError("invalid_request", "Keys list length != values list length");
+  if (keys.length !== values.length) throw new KvError("kv.invalid_request", "Keys list length != values list length");
   if (keys.length > limits.maxKeys) throw tooMany(`A maximum of ${limits.maxKeys} key-value entries is allowed`);
   if (payloadSize(keys, values) > limits.maxPutPayloadSize) {
-    throw new KvError("limit_exceeded", `total payload is too large (max ${formatSize(limits.maxPutPayloadSize)})`);
+    throw new KvError("kv.limit_exceeded", `total payload is too large (max ${formatSize(limits.maxPutPayloadSize)})`);
   }
   for (const key of keys) checkKey(limits, key, "key");
   for (const value of values) {
     if (value.length > limits.maxValueSize) {
-      throw new KvError("limit_exceeded", `value is too large (max ${formatSize(limits.maxValueSize)})`);
+      throw new KvError("kv.limit_exceeded", `value is too large (max ${formatSize(limits.maxValueSize)})`);
     }
   }
 }
@@ -79,7 +79,7 @@ export function checkQuota(limits: KvLimits, used: number, growth: number): void
   if (used + growth > limits.maxStorageSize) {
     const remaining = Math.max(0, limits.maxStorageSize - used);
     throw new KvError(
-      "quota_exceeded",
+      "kv.quota_exceeded",
       `not enough space left in storage (max ${formatSize(limits.maxStorageSize)} per actor; ` +
         `${remaining} bytes remaining, this put adds ${growth} bytes)`,
     );
@@ -95,5 +95,5 @@ function formatSize(bytes: number): string {
 }
 
 function tooMany(message: string): KvError {
-  return new KvError("limit_exceeded", message);
+  return new KvError("kv.limit_exceeded", message);
 }

@@ -82,5 +82,5 @@ export function decodeUsage(record: Uint8Array | undefined): Usage {
 // A record we cannot read means the file was damaged or written by something else; no KV
 // answer built on it could be right, so it is a storage failure, not a refusal.
 function corrupt(what: string): StorageError {
-  return new StorageError("corrupt", `a stored ${what} record is not in a format this engine reads`);
+  return new StorageError("storage.corrupt", `a stored ${what} record is not in a format this engine reads`);
 }

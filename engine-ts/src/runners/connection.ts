@@ -137,9 +137,9 @@ export class RunnerConnection {
     if (this.translator !== undefined) return this.translator.send(message);
     if (this.family !== "mk2") {
       throw new VersionError(
-        "not_expressible",
+        "version.not_expressible",
         `runner protocol v${this.protocolVersion} (mk1) connection has no bridge attached`,
-        { family: "runner", type: "ToClient", from: 7, to: this.protocolVersion },
+        { details: { family: "runner", type: "ToClient", from: 7, to: this.protocolVersion } },
       );
     }
     return this.sendBytes(runner.mk2Versioned.ToClient.encode(message, this.protocolVersion));

@@ -4,6 +4,7 @@
  * Rivet's runner reads them from the close reason: it shuts down for good on `ws.eviction`
  * and reconnects on anything else.
  */
+import { ActorwireError } from "@actorwire/protocol";
 
 /** WebSocket close code for a normal close (used for eviction). */
 export const CLOSE_NORMAL = 1000;
@@ -25,27 +26,25 @@ export type RunnerCloseCode =
   | "namespace.not_found"
   | "core.internal_error";
 
+/** Options of {@link RunnerWsError}. */
+export interface RunnerWsErrorOptions {
+  /** The WebSocket close code: 1011 (the default) for errors, 1000 for eviction, 1009 for oversized frames. */
+  closeCode?: number;
+  cause?: unknown;
+}
+
 /**
  * A reason to close one runner connection. It never escapes the connection it concerns: the
  * endpoint turns it into a close frame `<group>.<code>#<ray_id>` and a log line.
  */
-export class RunnerWsError extends Error {
+export class RunnerWsError extends ActorwireError<RunnerCloseCode> {
   override readonly name = "RunnerWsError";
-  readonly group: string;
-  readonly code: string;
+  /** The WebSocket close code: 1011 for errors, 1000 for eviction, 1009 for oversized frames. */
+  readonly closeCode: number;
 
-  constructor(
-    /** The stable identifier, `group.code`. */
-    readonly id: RunnerCloseCode,
-    message: string,
-    /** The WebSocket close code: 1011 for errors, 1000 for eviction, 1009 for oversized frames. */
-    readonly closeCode: number = CLOSE_ERROR,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    const dot = id.indexOf(".");
-    this.group = id.slice(0, dot);
-    this.code = id.slice(dot + 1);
+  constructor(id: RunnerCloseCode, message: string, options: RunnerWsErrorOptions = {}) {
+    super(id, message, options);
+    this.closeCode = options.closeCode ?? CLOSE_ERROR;
   }
 
   /** The close frame's reason text for a connection with this ray ID. */

@@ -36,7 +36,7 @@ export function parseConnectQuery(url: string | undefined): ConnectQuery {
   try {
     params = new URL(url ?? "/", "http://engine").searchParams;
   } catch (cause) {
-    throw new RunnerWsError("ws.invalid_url", "the connect URL does not parse", undefined, { cause });
+    throw new RunnerWsError("ws.invalid_url", "the connect URL does not parse", { cause });
   }
   const versionText = params.get("protocol_version");
   const namespace = params.get("namespace");

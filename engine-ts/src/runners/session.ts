@@ -107,10 +107,7 @@ export class RunnerSession {
     this.initTimer = setTimeout(() => {
       if (this.state !== "ready") {
         this.fail(
-          new RunnerWsError(
-            "ws.timed_out_waiting_for_init",
-            `no ToServerInit within ${this.host.settings.initTimeoutMs} ms`,
-          ),
+          new RunnerWsError("ws.timed_out_waiting_for_init", `no ToServerInit within ${this.host.settings.initTimeoutMs} ms`),
         );
       }
     }, this.host.settings.initTimeoutMs);
@@ -184,7 +181,7 @@ export class RunnerSession {
         : { family: "mk1", message: runner.mk1Versioned.ToServer.decode(data, version, options) };
     } catch (err) {
       const detail = err instanceof ProtocolError ? err.message : `undecodable frame: ${String(err)}`;
-      this.fail(new RunnerWsError("ws.invalid_packet", detail, undefined, { cause: err }));
+      this.fail(new RunnerWsError("ws.invalid_packet", detail, { cause: err }));
       return undefined;
     }
   }
@@ -370,7 +367,7 @@ export class RunnerSession {
 /** Passes our own close reasons through and wraps anything else. */
 function asWsError(err: unknown, fallback: "ws.invalid_url" | "core.internal_error"): RunnerWsError {
   if (err instanceof RunnerWsError) return err;
-  return new RunnerWsError(fallback, err instanceof Error ? err.message : String(err), undefined, { cause: err });
+  return new RunnerWsError(fallback, err instanceof Error ? err.message : String(err), { cause: err });
 }
 
 function toBytes(raw: RawData): Uint8Array {
@@ -381,5 +378,5 @@ function toBytes(raw: RawData): Uint8Array {
 
 /** The eviction reason, closed with code 1000 as Rivet's engine does. */
 export function evictionError(): RunnerWsError {
-  return new RunnerWsError("ws.eviction", "a newer connection for the same runner took over", CLOSE_NORMAL);
+  return new RunnerWsError("ws.eviction", "a newer connection for the same runner took over", { closeCode: CLOSE_NORMAL });
 }

@@ -32,7 +32,7 @@ export function normalizeScan(options: ScanOptions | undefined): NormalizedScan 
   const reverse = options?.reverse ?? false;
   const limit = options?.limit ?? Infinity;
   if (limit !== Infinity && !(Number.isSafeInteger(limit) && limit >= 0)) {
-    throw new StorageError("invalid_argument", `scan limit must be a non-negative integer, got ${String(limit)}`);
+    throw new StorageError("storage.invalid_argument", `scan limit must be a non-negative integer, got ${String(limit)}`);
   }
   if (options?.prefix !== undefined) {
     const prefix = checkBytes(options.prefix, "prefix");
@@ -46,14 +46,14 @@ export function normalizeScan(options: ScanOptions | undefined): NormalizedScan 
 /** Refuses anything but a Uint8Array where bytes are expected. */
 export function checkBytes(value: unknown, what: string): Uint8Array {
   if (!(value instanceof Uint8Array)) {
-    throw new StorageError("invalid_argument", `${what} must be a Uint8Array`);
+    throw new StorageError("storage.invalid_argument", `${what} must be a Uint8Array`);
   }
   return value;
 }
 
 /** Checks every mutation of a batch before any is applied, so a bad one cannot half-apply it. */
 export function checkMutations(mutations: readonly Mutation[]): void {
-  if (!Array.isArray(mutations)) throw new StorageError("invalid_argument", "a write batch must be an array");
+  if (!Array.isArray(mutations)) throw new StorageError("storage.invalid_argument", "a write batch must be an array");
   for (const m of mutations) {
     switch (m?.op) {
       case "put":
@@ -68,7 +68,7 @@ export function checkMutations(mutations: readonly Mutation[]): void {
         if (m.end !== undefined) checkBytes(m.end, "deleteRange end");
         break;
       default:
-        throw new StorageError("invalid_argument", `unknown mutation ${JSON.stringify((m as { op?: unknown })?.op)}`);
+        throw new StorageError("storage.invalid_argument", `unknown mutation ${JSON.stringify((m as { op?: unknown })?.op)}`);
     }
   }
 }
@@ -76,6 +76,6 @@ export function checkMutations(mutations: readonly Mutation[]): void {
 /** Refuses a transaction body that returned a promise (see {@link Storage.transaction}). */
 export function checkSynchronous(result: unknown): void {
   if (typeof (result as { then?: unknown } | null)?.then === "function") {
-    throw new StorageError("invalid_transaction", "a transaction body must be synchronous; it returned a promise");
+    throw new StorageError("storage.invalid_transaction", "a transaction body must be synchronous; it returned a promise");
   }
 }

@@ -36,7 +36,7 @@ export function lockDataDir(dataDir: string): DataDirLock {
     db?.close();
     const code = (error as { code?: unknown }).code;
     if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
-      throw new StorageError("locked", `the data dir ${dataDir} is in use by another engine (it holds the lock on ${path}); stop that engine or choose another --data-dir`);
+      throw new StorageError("storage.locked", `the data dir ${dataDir} is in use by another engine (it holds the lock on ${path}); stop that engine or choose another --data-dir`);
     }
     throw StorageError.from(error);
   }

@@ -1,3 +1,5 @@
+import { ActorwireError } from "@actorwire/protocol";
+
 /** Codes of {@link StorageError}. */
 export type StorageErrorCode =
   /** An argument is not what the storage accepts (not bytes, a bad limit, and so on). */
@@ -18,30 +20,18 @@ export type StorageErrorCode =
  * callers can match on it instead of on message text; the backend's own error, if any, is the
  * `cause`.
  */
-export class StorageError extends Error {
-  readonly group = "storage";
+export class StorageError extends ActorwireError<`storage.${StorageErrorCode}`> {
   override readonly name = "StorageError";
-
-  constructor(
-    readonly code: StorageErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  /** `group.code`, the stable identifier of this kind of failure. */
-  get id(): string {
-    return `${this.group}.${this.code}`;
-  }
+  declare readonly code: StorageErrorCode;
 
   /**
-   * Normalises what a backend threw into a StorageError, so that callers never see a driver's
-   * own error class. A StorageError passes through unchanged.
+   * Normalises what a backend threw into a StorageError (`storage.backend`, with the backend's
+   * message), so that callers never see a driver's own error class. A StorageError passes
+   * through unchanged.
    */
-  static from(thrown: unknown): StorageError {
+  static override from(thrown: unknown): StorageError {
     if (thrown instanceof StorageError) return thrown;
     const message = thrown instanceof Error ? thrown.message : String(thrown);
-    return new StorageError("backend", message, { cause: thrown });
+    return new StorageError("storage.backend", message, { cause: thrown });
   }
 }

@@ -70,7 +70,7 @@ export class MemoryStorage implements Storage {
     const mark = undo.length;
     let active = true;
     const live = (): void => {
-      if (!active) throw new StorageError("invalid_transaction", "the transaction has ended");
+      if (!active) throw new StorageError("storage.invalid_transaction", "the transaction has ended");
     };
     const tx: Transaction = {
       get: (key) => (live(), this.get(key)),
@@ -102,7 +102,7 @@ export class MemoryStorage implements Storage {
   }
 
   #open(): void {
-    if (this.#closed) throw new StorageError("closed", "the storage is closed");
+    if (this.#closed) throw new StorageError("storage.closed", "the storage is closed");
   }
 
   // The index of the first entry whose key is not less than `key`.

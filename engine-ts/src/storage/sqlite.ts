@@ -53,7 +53,7 @@ export class SqliteStorage implements Storage {
     const mode = db.pragma("journal_mode = WAL", { simple: true });
     // An in-memory database has no log to write ahead; every file-backed one must get WAL.
     if (mode !== "wal" && db.name !== ":memory:") {
-      throw new StorageError("backend", `SQLite refused WAL mode (journal_mode is ${String(mode)})`);
+      throw new StorageError("storage.backend", `SQLite refused WAL mode (journal_mode is ${String(mode)})`);
     }
     db.pragma("synchronous = FULL");
     // On macOS a plain fsync leaves data in the drive's cache; these make SQLite ask for a
@@ -66,7 +66,7 @@ export class SqliteStorage implements Storage {
       db.exec("CREATE TABLE IF NOT EXISTS kv (k BLOB PRIMARY KEY NOT NULL, v BLOB NOT NULL) WITHOUT ROWID");
       db.pragma(`user_version = ${FORMAT_VERSION}`);
     } else if (version !== FORMAT_VERSION) {
-      throw new StorageError("corrupt", `the database has storage format ${version}; this engine reads format ${FORMAT_VERSION}`);
+      throw new StorageError("storage.corrupt", `the database has storage format ${version}; this engine reads format ${FORMAT_VERSION}`);
     }
     this.#get = db.prepare<[Uint8Array], Buffer>("SELECT v FROM kv WHERE k = ?").pluck();
     this.#put = db.prepare("INSERT INTO kv (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v");
@@ -115,7 +115,7 @@ export class SqliteStorage implements Storage {
     this.#open();
     let active = true;
     const live = (): void => {
-      if (!active) throw new StorageError("invalid_transaction", "the transaction has ended");
+      if (!active) throw new StorageError("storage.invalid_transaction", "the transaction has ended");
     };
     const tx: Transaction = {
       get: (key) => (live(), this.get(key)),
@@ -182,7 +182,7 @@ export class SqliteStorage implements Storage {
   }
 
   #open(): void {
-    if (this.#closed) throw new StorageError("closed", "the storage is closed");
+    if (this.#closed) throw new StorageError("storage.closed", "the storage is closed");
   }
 
   #deleteRange(start: Uint8Array, end: Uint8Array | undefined): void {

@@ -116,7 +116,7 @@ export async function validateActionArgs(schema: StandardSchemaV1 | undefined, n
     }));
     const first = issues[0];
     const detail = first === undefined ? "" : `: ${first.path?.length ? `${first.path.join(".")}: ` : ""}${first.message}`;
-    throw new ActorError("actor", "validation_error", `Invalid action \`${name}\` arguments${detail}`, { metadata: { issues } });
+    throw new ActorError("actor.validation_error", `Invalid action \`${name}\` arguments${detail}`, { metadata: { issues } });
   }
   return Array.isArray(result.value) ? result.value : [result.value];
 }
@@ -137,5 +137,5 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function invalid(message: string): ActorError {
-  return new ActorError("config", "invalid_value", `actor(): ${message}`);
+  return new ActorError("config.invalid_value", `actor(): ${message}`);
 }

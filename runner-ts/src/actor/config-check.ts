@@ -87,7 +87,7 @@ export function checkActorConfig(config: object): void {
   for (const key of Object.keys(config)) {
     if ((CONFIG_KEYS as readonly string[]).includes(key)) continue;
     if (Object.hasOwn(UNSUPPORTED_CONFIG_KEYS, key)) {
-      throw new ActorError("config", "unsupported_key", `actor(): \`${key}\` is not supported by this runtime: ${UNSUPPORTED_CONFIG_KEYS[key]}`, {
+      throw new ActorError("config.unsupported_key", `actor(): \`${key}\` is not supported by this runtime: ${UNSUPPORTED_CONFIG_KEYS[key]}`, {
         metadata: { key },
       });
     }
@@ -96,7 +96,7 @@ export function checkActorConfig(config: object): void {
   const options = (config as { options?: unknown }).options;
   if (options === undefined) return;
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new ActorError("config", "invalid_value", "actor(): `options` must be an object");
+    throw new ActorError("config.invalid_value", "actor(): `options` must be an object");
   }
   for (const key of Object.keys(options)) {
     if ((OPTION_KEYS as readonly string[]).includes(key) || IGNORED_OPTION_KEYS.has(key)) continue;
@@ -107,7 +107,7 @@ export function checkActorConfig(config: object): void {
 function unknownKey(where: string, key: string, known: readonly string[]): ActorError {
   const suggestion = closest(key, known);
   const hint = suggestion === undefined ? `; known keys: ${known.join(", ")}` : ` (did you mean \`${suggestion}\`?)`;
-  return new ActorError("config", "unknown_key", `${where}: unknown key \`${key}\`${hint}`, {
+  return new ActorError("config.unknown_key", `${where}: unknown key \`${key}\`${hint}`, {
     metadata: { key, ...(suggestion === undefined ? {} : { suggestion }) },
   });
 }

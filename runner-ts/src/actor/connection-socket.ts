@@ -15,7 +15,7 @@
  */
 import type { TunnelMessageEvent, TunnelRequestInfo, TunnelWebSocket } from "../runner/types.js";
 import { ActorConn, CONN_INTERNALS, holdEvent, type ConnTransport } from "./connection.js";
-import { ActorError } from "./errors.js";
+import { ActorError, toCallerError } from "./errors.js";
 import type { SurfaceRuntime } from "./surfaces-runtime.js";
 import { CLIENT_LATEST_VERSION, type ClientEncoding, type ToClientMessage } from "@actorwire/protocol";
 import { decodeToServer, encodeToClient, errorBody, socketConnParams, socketEncoding, socketProtocols, wireSize } from "./wire.js";
@@ -56,9 +56,8 @@ export async function acceptConnectSocket(rt: SurfaceRuntime, socket: TunnelWebS
         : undefined,
     });
   } catch (err) {
-    const error = ActorError.from(err);
-    if (error.code === "internal_error") rt.host.log.error({ err }, "a connection hook failed");
-    else rt.host.log.debug({ group: error.group, code: error.code }, "connection refused");
+    const error = toCallerError(err, rt.host.log, "a connection hook failed");
+    if (error.code !== "internal_error") rt.host.log.debug({ group: error.group, code: error.code }, "connection refused");
     socket.addEventListener("open", () => {
       sendFrame(socket, errorBody(error, null), encoding, CLIENT_LATEST_VERSION, Number.MAX_SAFE_INTEGER);
       socket.close(1011, `${error.group}.${error.code}`);
@@ -121,9 +120,7 @@ function attach(rt: SurfaceRuntime, conn: ActorConn, socket: TunnelWebSocket, en
     } catch (err) {
       // An action cut short by a sleep is left unacked: the gateway replays it after the wake.
       if (internals.hibernation && host.abortSignal.aborted) return;
-      const error = ActorError.from(err);
-      if (error.code === "internal_error") host.log.error({ err, action: name }, "action failed");
-      reply = errorBody(error, id);
+      reply = errorBody(toCallerError(err, host.log, "action failed", { action: name }), id);
     }
     try {
       await handled(index);

@@ -32,6 +32,7 @@ import {
   stateNotReady,
   stateTooLarge,
   stopping,
+  toCallerError,
 } from "./errors.js";
 import { IdleTracker, type IdleHost } from "./idle.js";
 import { KEY_ACTOR, PREFIX_SCHEDULE, inputChunkKey } from "./keys.js";
@@ -709,7 +710,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     } catch (error) {
       if (error instanceof ActorError) throw error;
       this.log.error({ err: error }, "saving state failed");
-      throw new ActorError("actor", "internal_error", "An internal error occurred", { cause: error });
+      throw ActorError.from(error);
     }
   }
 
@@ -733,8 +734,6 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   /** Errors that reach clients: user errors as thrown, anything else as `actor.internal_error` (details logged). */
   private normalize(error: unknown, where: string): ActorError {
     if (error instanceof ActorError) return error;
-    const normalized = ActorError.from(error);
-    if (normalized.code === "internal_error") this.log.error({ err: error }, `${where} failed`);
-    return normalized;
+    return toCallerError(error, this.log, `${where} failed`);
   }
 }

@@ -12,7 +12,7 @@
  * Errors answer `HttpResponseError` in the request's encoding with rivetkit's statuses.
  */
 import { CONN_INTERNALS, type ActorConn } from "./connection.js";
-import { ActorError } from "./errors.js";
+import { ActorError, toCallerError } from "./errors.js";
 import type { SurfaceRuntime } from "./surfaces-runtime.js";
 import { RUNNER_VERSION } from "../version.js";
 import { CLIENT_LATEST_VERSION, type ClientEncoding, contentTypeFor, type HttpQueueSendResponseBody } from "@actorwire/protocol";
@@ -89,9 +89,7 @@ async function framework(rt: SurfaceRuntime, request: Request, encoding: ClientE
   try {
     return await run();
   } catch (err) {
-    const error = ActorError.from(err);
-    if (error.code === "internal_error") rt.host.log.error({ err }, "request failed");
-    return errorResponse(error, encoding, CLIENT_LATEST_VERSION);
+    return errorResponse(toCallerError(err, rt.host.log, "request failed"), encoding, CLIENT_LATEST_VERSION);
   }
 }
 
@@ -125,9 +123,7 @@ async function actionRoute(rt: SurfaceRuntime, request: Request, encoding: Clien
     try {
       output = await rt.host.invokeAction(name, args, { conn, request });
     } catch (err) {
-      const error = ActorError.from(err);
-      if (error.code === "internal_error") rt.host.log.error({ err, action: name }, "action failed");
-      return errorResponse(error, encoding, version);
+      return errorResponse(toCallerError(err, rt.host.log, "action failed", { action: name }), encoding, version);
     }
     const encoded = encodeActionResponse(output, encoding, version);
     if (encoded.byteLength > rt.maxOutgoingMessageSize) return errorResponse(outgoingTooLong(), encoding, version);
@@ -214,8 +210,7 @@ async function userRequest(rt: SurfaceRuntime, request: Request, url: URL): Prom
     );
     if (!(response instanceof Response)) throw new TypeError("onRequest must return a Response");
   } catch (err) {
-    const error = ActorError.from(err);
-    if (error.code === "internal_error") rt.host.log.error({ err }, "onRequest failed");
+    const error = toCallerError(err, rt.host.log, "onRequest failed");
     await endConn(rt, conn);
     return errorResponse(error, encoding, CLIENT_LATEST_VERSION);
   }

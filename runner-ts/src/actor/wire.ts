@@ -14,6 +14,7 @@ import {
   HEADER_CONN_PARAMS,
   HEADER_ENCODING,
   type HttpQueueSendResponseBody,
+  type HttpResponseErrorBody,
   offeredSubprotocols,
   parseEncoding,
   type ToClientMessage,
@@ -87,10 +88,18 @@ export function encodeToClient(body: ToClientMessage, encoding: ClientEncoding, 
 
 /** An `Error` frame for `error`, tied to an action or not. */
 export function errorBody(error: ActorError, actionId: bigint | null): ToClientMessage {
-  return {
-    tag: "Error",
-    val: { group: error.group, code: error.code, message: error.message, metadata: error.metadata, actionId },
-  };
+  return { tag: "Error", val: { ...wireFields(error), actionId } };
+}
+
+/**
+ * `error.toWire()` without `actor`. No error the runner builds names an actor; one that does
+ * came from another actor (a `c.client()` call whose error an action rethrew), and this
+ * actor's answer should not claim to come from there. Leaving it off also keeps the bytes
+ * what they were before these bodies were built with `toWire()`.
+ */
+function wireFields(error: ActorError): Omit<HttpResponseErrorBody, "actor"> {
+  const { actor: _fromElsewhere, ...fields } = error.toWire();
+  return fields;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,8 +142,7 @@ export function encodeQueueSendResponse(status: HttpQueueSendResponseBody["statu
 
 /** Encodes an `HttpResponseError`. */
 export function encodeResponseError(error: ActorError, encoding: ClientEncoding, version: number): Uint8Array {
-  const value = { group: error.group, code: error.code, message: error.message, metadata: error.metadata };
-  return toBytes(clientMessages.HttpResponseError.encode(value as never, encoding, version));
+  return toBytes(clientMessages.HttpResponseError.encode(wireFields(error), encoding, version));
 }
 
 /** The size a frame or body has on the wire. */

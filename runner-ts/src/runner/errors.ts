@@ -3,6 +3,7 @@
  * (KV calls, `start`) rejects with a `RunnerError`, whose `group.code` is stable and whose
  * message is meant for people.
  */
+import { ActorwireError } from "@actorwire/protocol";
 
 /** Every `group.code` a {@link RunnerError} can carry. */
 export type RunnerErrorId =
@@ -31,21 +32,6 @@ export type RunnerErrorId =
   | "tunnel.invalid_state";
 
 /** An error of the runner connection, with a stable `group.code` identifier. */
-export class RunnerError extends Error {
+export class RunnerError extends ActorwireError<RunnerErrorId> {
   override readonly name = "RunnerError";
-  /** The part before the dot of {@link id}, e.g. `kv`. */
-  readonly group: string;
-  /** The part after the dot of {@link id}, e.g. `refused`. */
-  readonly code: string;
-
-  constructor(
-    readonly id: RunnerErrorId,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    const dot = id.indexOf(".");
-    this.group = id.slice(0, dot);
-    this.code = id.slice(dot + 1);
-  }
 }

@@ -24,7 +24,7 @@ export function base64ToBytes(text: string): Uint8Array {
   try {
     binary = atob(text);
   } catch (thrown) {
-    throw new ProtocolError("malformed", "invalid base64 in a compat value", -1, { cause: thrown });
+    throw new ProtocolError("protocol.malformed", "invalid base64 in a compat value", { cause: thrown });
   }
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);

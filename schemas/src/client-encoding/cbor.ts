@@ -15,7 +15,7 @@ import { fromCompat, guard, toCompat } from "./compat.js";
 /** Checks the size limit shared by every decoder in this module. */
 export function checkSize(length: number, what: string): void {
   if (length > DEFAULT_MAX_MESSAGE_BYTES) {
-    throw new ProtocolError("too_large", `${what} of ${length} bytes exceeds the ${DEFAULT_MAX_MESSAGE_BYTES}-byte limit`, 0);
+    throw new ProtocolError("protocol.too_large", `${what} of ${length} bytes exceeds the ${DEFAULT_MAX_MESSAGE_BYTES}-byte limit`, { offset: 0 });
   }
 }
 
@@ -31,7 +31,7 @@ export function encodeCborRaw(value: unknown): Uint8Array {
 /** Decodes one CBOR document with rivetkit's cbor-x settings; trailing bytes are an error. */
 export function decodeCborRaw(bytes: Uint8Array): unknown {
   checkSize(bytes.byteLength, "CBOR document");
-  if (bytes.byteLength === 0) throw new ProtocolError("malformed", "empty CBOR document", 0);
+  if (bytes.byteLength === 0) throw new ProtocolError("protocol.malformed", "empty CBOR document", { offset: 0 });
   return guard("malformed", () => cborxDecode(bytes));
 }
 

@@ -80,7 +80,7 @@ function encodeBare<T, B>(spec: MessageSpec<T, B>, value: T, version: number): U
     // The generated encoders report a value that does not fit as "malformed"; on the way
     // out it is the caller's value that is wrong.
     if (thrown instanceof ProtocolError && thrown.code !== "invalid_value") {
-      throw new ProtocolError("invalid_value", `cannot encode ${spec.type}: ${thrown.message}`, -1, { cause: thrown });
+      throw new ProtocolError("protocol.invalid_value", `cannot encode ${spec.type}: ${thrown.message}`, { cause: thrown });
     }
     throw thrown;
   }
@@ -97,7 +97,7 @@ function jsonText(data: Uint8Array | string, type: string): string {
   try {
     return utf8.decode(data);
   } catch (thrown) {
-    throw new ProtocolError("malformed", `${type} is not valid UTF-8`, -1, { cause: thrown });
+    throw new ProtocolError("protocol.malformed", `${type} is not valid UTF-8`, { cause: thrown });
   }
 }
 
@@ -108,6 +108,6 @@ function binary(data: Uint8Array | string, encoding: ClientEncoding, type: strin
 }
 
 function unknownEncoding(encoding: unknown): ProtocolError {
-  return new ProtocolError("invalid_value", `unknown client encoding ${JSON.stringify(encoding)}`, -1);
+  return new ProtocolError("protocol.invalid_value", `unknown client encoding ${JSON.stringify(encoding)}`);
 }
 

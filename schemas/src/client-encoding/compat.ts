@@ -54,11 +54,7 @@ function unsupported(value: unknown, path: string, encoding: string): ProtocolEr
     typeof value === "object" && value !== null
       ? ((value as { constructor?: { name?: string } }).constructor?.name ?? "object")
       : typeof value;
-  return new ProtocolError(
-    "invalid_value",
-    `value at ${path || "root"} of type ${kind} cannot be carried in the ${encoding} encoding`,
-    -1,
-  );
+  return new ProtocolError("protocol.invalid_value", `value at ${path || "root"} of type ${kind} cannot be carried in the ${encoding} encoding`);
 }
 
 /** Sets `key` on `target` as an own property, even when the key is `__proto__`. */
@@ -155,21 +151,21 @@ function fromTagged(tag: string, payload: unknown): unknown {
   switch (tag) {
     case TAG_BIGINT:
       if (typeof payload !== "string" || !/^-?[0-9]+$/.test(payload)) {
-        throw new ProtocolError("malformed", `${TAG_BIGINT} must carry a decimal integer string`, -1);
+        throw new ProtocolError("protocol.malformed", `${TAG_BIGINT} must carry a decimal integer string`);
       }
       return BigInt(payload);
     case TAG_ARRAY_BUFFER: {
-      if (typeof payload !== "string") throw new ProtocolError("malformed", `${TAG_ARRAY_BUFFER} must carry base64`, -1);
+      if (typeof payload !== "string") throw new ProtocolError("protocol.malformed", `${TAG_ARRAY_BUFFER} must carry base64`);
       const bytes = base64ToBytes(payload);
       return bytes.buffer;
     }
     case TAG_UINT8_ARRAY:
-      if (typeof payload !== "string") throw new ProtocolError("malformed", `${TAG_UINT8_ARRAY} must carry base64`, -1);
+      if (typeof payload !== "string") throw new ProtocolError("protocol.malformed", `${TAG_UINT8_ARRAY} must carry base64`);
       return base64ToBytes(payload);
     case TAG_UNDEFINED:
       return undefined;
     case TAG_SET:
-      if (!Array.isArray(payload)) throw new ProtocolError("malformed", `${TAG_SET} must carry an array`, -1);
+      if (!Array.isArray(payload)) throw new ProtocolError("protocol.malformed", `${TAG_SET} must carry an array`);
       return new Set(payload.map(fromCompat));
     default:
       if (tag.startsWith("$$")) return [tag.slice(1), fromCompat(payload)];
@@ -207,8 +203,6 @@ export function guard<T>(code: "malformed" | "invalid_value", f: () => T): T {
   } catch (thrown) {
     if (thrown instanceof ProtocolError) throw thrown;
     const reason = thrown instanceof RangeError ? "value is nested too deeply (or is cyclic)" : String((thrown as Error)?.message ?? thrown);
-    throw new ProtocolError(code, code === "malformed" ? `malformed input: ${reason}` : `cannot encode value: ${reason}`, -1, {
-      cause: thrown,
-    });
+    throw new ProtocolError(`protocol.${code}`, code === "malformed" ? `malformed input: ${reason}` : `cannot encode value: ${reason}`, { cause: thrown });
   }
 }

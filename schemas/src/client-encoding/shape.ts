@@ -11,11 +11,11 @@ import type { ActorSpecifier } from "./types.js";
 const U64_MAX = (1n << 64n) - 1n;
 
 export function malformed(message: string): ProtocolError {
-  return new ProtocolError("malformed", message, -1);
+  return new ProtocolError("protocol.malformed", message);
 }
 
 export function invalid(message: string): ProtocolError {
-  return new ProtocolError("invalid_value", message, -1);
+  return new ProtocolError("protocol.invalid_value", message);
 }
 
 export function obj(value: unknown, what: string): Record<string, unknown> {

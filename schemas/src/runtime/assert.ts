@@ -6,5 +6,5 @@ import { ProtocolError } from "../errors.js";
  * length); a failure means the caller passed a value that does not fit the schema.
  */
 export function assert(condition: unknown, message?: string): asserts condition {
-  if (!condition) throw new ProtocolError("invalid_value", message ?? "value does not fit its schema type", -1);
+  if (!condition) throw new ProtocolError("protocol.invalid_value", message ?? "value does not fit its schema type");
 }

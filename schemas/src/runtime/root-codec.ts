@@ -27,7 +27,7 @@ const DECODE_CONFIG = bare.Config({ maxBufferLength: DEFAULT_MAX_MESSAGE_BYTES }
 export function decodeRoot<T>(bytes: Uint8Array, read: (bc: bare.ByteCursor) => T, options?: DecodeOptions): T {
   const max = options?.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   if (bytes.byteLength > max) {
-    throw new ProtocolError("too_large", `message of ${bytes.byteLength} bytes exceeds the ${max}-byte limit`, 0);
+    throw new ProtocolError("protocol.too_large", `message of ${bytes.byteLength} bytes exceeds the ${max}-byte limit`, { offset: 0 });
   }
   // The library copies blobs out with `slice()`, which on a Node Buffer (what `ws` and
   // `http` hand us) returns a view into a shared pool, so a decoded 3-byte field would expose
@@ -45,12 +45,12 @@ export function decodeRoot<T>(bytes: Uint8Array, read: (bc: bare.ByteCursor) => 
       // The library sometimes reports an offset before the start of the input (its
       // canonical-ULEB check says -1); the cursor position is then the honest answer.
       const offset = thrown.offset >= 0 && thrown.offset <= bytes.byteLength ? thrown.offset : bc.offset;
-      throw new ProtocolError("malformed", thrown.issue, offset, { cause: thrown });
+      throw new ProtocolError("protocol.malformed", thrown.issue, { offset, cause: thrown });
     }
     throw fromUnknown(thrown, Math.min(bc.offset, bytes.byteLength));
   }
   if (bc.offset < bytes.byteLength) {
-    throw new ProtocolError("malformed", `${bytes.byteLength - bc.offset} bytes remain after the message`, bc.offset);
+    throw new ProtocolError("protocol.malformed", `${bytes.byteLength - bc.offset} bytes remain after the message`, { offset: bc.offset });
   }
   return value;
 }

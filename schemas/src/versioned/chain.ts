@@ -80,16 +80,16 @@ export class ChainBuilder<T> {
     const indexOf = (version: number): number => {
       if (versions.includes(version)) return version - first;
       if (familyVersions.includes(version)) {
-        throw new VersionError("type_missing", `${type} does not exist in ${family} protocol v${version}`, {
-          family,
-          type,
-          to: version,
-        });
+        throw new VersionError(
+          "version.type_missing",
+          `${type} does not exist in ${family} protocol v${version}`,
+          { details: { family, type, to: version } },
+        );
       }
       throw new VersionError(
-        "unknown_version",
+        "version.unknown_version",
         `${family} protocol v${version} is not a known version (known: ${familyVersions.join(", ")})`,
-        { family, type, to: version },
+        { details: { family, type, to: version } },
       );
     };
     const convert = (value: unknown, from: number, to: number): unknown => {
@@ -123,10 +123,9 @@ export class ChainBuilder<T> {
 
 /** Throws the VersionError a downgrade raises for a value the older version cannot express. */
 export function notExpressible(family: string, type: string, from: number, to: number, what: string): never {
-  throw new VersionError("not_expressible", `${what} cannot be expressed in ${family} protocol v${to}`, {
-    family,
-    type,
-    from,
-    to,
-  });
+  throw new VersionError(
+    "version.not_expressible",
+    `${what} cannot be expressed in ${family} protocol v${to}`,
+    { details: { family, type, from, to } },
+  );
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, ScriptedRunner, bytes, http, startHarness, text } from "./gateway-harness.js";
+import { ScriptedRunner } from "@actorwire/testkit";
+import { type Harness, bytes, clientSocket, http, startHarness, text } from "./gateway-harness.js";
 
 // Issue 18: a request that crosses its actor's stop (sent to the runner just as the runner
 // reported the generation stopped) was answered `503 actor.stopped`, and rivetkit's client
@@ -14,7 +15,7 @@ describe("an HTTP request racing its actor's stop", () => {
   let r: ScriptedRunner;
   beforeAll(async () => {
     h = await startHarness();
-    r = await ScriptedRunner.connect(h);
+    r = await ScriptedRunner.connect(h.endpoint);
   });
   afterAll(async () => {
     await r.close();
@@ -51,6 +52,65 @@ describe("an HTTP request racing its actor's stop", () => {
     const res = await response;
     expect(res.status).toBe(503);
     expect(res.json).toMatchObject({ group: "actor", code: "stopped" });
+    expect(await r.quietFor(100)).toBe(true);
+  });
+});
+
+// The same race for a WebSocket: an open that reaches a runner whose actor is stopping was
+// closed with 1011, so a client connecting as its actor went to sleep lost its connection.
+// The runner refuses such an open as "not hosted here" before anything of it runs; the
+// gateway now waits for the wake and opens the socket on the new generation.
+describe("a WebSocket open racing its actor's stop", () => {
+  let h: Harness;
+  let r: ScriptedRunner;
+  beforeAll(async () => {
+    h = await startHarness();
+    r = await ScriptedRunner.connect(h.endpoint);
+  });
+  afterAll(async () => {
+    await r.close();
+    await h.close();
+  });
+
+  it("is opened on the next generation when the runner answers that it does not host the actor", async () => {
+    h.router.place("ws-racing", r.runnerId, 1);
+    const client = clientSocket(h.port, "/gateway/ws-racing/websocket");
+    const first = await r.expectTunnel("ToClientWebSocketOpen");
+    h.router.stop("ws-racing");
+    r.reply(first.message.messageId, { tag: "ToServerWebSocketClose", val: { code: 1011, reason: "runner.actor_not_found", hibernate: false } });
+    setTimeout(() => h.router.place("ws-racing", r.runnerId, 2), 20);
+    const again = await r.expectTunnel("ToClientWebSocketOpen");
+    expect(again.val.path).toBe("/websocket");
+    r.reply(again.message.messageId, { tag: "ToServerWebSocketOpen", val: { canHibernate: false } });
+    await client.opened;
+    client.ws.send("after the wake");
+    const message = await r.expectTunnel("ToClientWebSocketMessage");
+    expect(message.message.messageId.requestId).toEqual(again.message.messageId.requestId);
+    expect(text(message.val.data)).toBe("after the wake");
+    r.reply(again.message.messageId, { tag: "ToServerWebSocketMessage", val: { data: bytes("hello"), binary: false } });
+    expect((await client.next()).data.toString()).toBe("hello");
+    client.ws.close(1000, "done");
+    expect((await r.expectTunnel("ToClientWebSocketClose")).val).toEqual({ code: 1000, reason: "done" });
+    await client.closed;
+  });
+
+  it("is opened again only once: a second refusal closes the client with 1011", async () => {
+    h.router.place("ws-twice", r.runnerId, 1);
+    const client = clientSocket(h.port, "/gateway/ws-twice/websocket");
+    const first = await r.expectTunnel("ToClientWebSocketOpen");
+    r.reply(first.message.messageId, { tag: "ToServerWebSocketClose", val: { code: 1011, reason: "runner.actor_not_found", hibernate: false } });
+    const second = await r.expectTunnel("ToClientWebSocketOpen");
+    r.reply(second.message.messageId, { tag: "ToServerWebSocketClose", val: { code: 1011, reason: "runner.actor_not_found", hibernate: false } });
+    expect(await client.closed).toEqual({ code: 1011, reason: "guard.websocket_service_unavailable" });
+    expect(await r.quietFor(100)).toBe(true);
+  });
+
+  it("closes with 1000 actor.stopped, never opened again, when the runner took the open and did not answer", async () => {
+    h.router.place("ws-taken", r.runnerId, 1);
+    const client = clientSocket(h.port, "/gateway/ws-taken/websocket");
+    await r.expectTunnel("ToClientWebSocketOpen");
+    h.router.stop("ws-taken");
+    expect(await client.closed).toEqual({ code: 1000, reason: "actor.stopped" });
     expect(await r.quietFor(100)).toBe(true);
   });
 });

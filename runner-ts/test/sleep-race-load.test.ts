@@ -31,13 +31,23 @@ const tally = actor({
   },
 });
 
+/** Echoes every text frame of a raw WebSocket; its slow `onSleep` widens the window in which opens reach a stopping actor. */
+const echo = actor({
+  state: {},
+  onSleep: () => new Promise<void>((resolve) => setTimeout(resolve, 40)),
+  onWebSocket: (_c, ws) => {
+    ws.addEventListener("message", (e) => ws.send(`echo:${String(e.data)}`));
+  },
+  actions: {},
+});
+
 describe("stateless action calls while the public API puts their actors to sleep", () => {
   let engine: EngineProcess;
-  let registry: ReturnType<typeof setup<{ tally: typeof tally }>>;
+  let registry: ReturnType<typeof setup<{ tally: typeof tally; echo: typeof echo }>>;
 
   beforeAll(async () => {
     engine = await EngineProcess.start();
-    registry = setup({ use: { tally }, endpoint: engine.base, runnerName: "sleep-race", handleSignals: false, logger: pino({ level: "silent" }) });
+    registry = setup({ use: { tally, echo }, endpoint: engine.base, runnerName: "sleep-race", handleSignals: false, logger: pino({ level: "silent" }) });
     await registry.start().ready;
   }, 60_000);
 
@@ -103,6 +113,57 @@ describe("stateless action calls while the public API puts their actors to sleep
         expect(state.count).toBe(mine.length);
         expect([...state.ids].sort()).toEqual([...mine].sort());
       }
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  // The same race for raw WebSockets: an open that reached the runner while its actor was
+  // stopping was refused with 1011 (the runner answers "not hosted here"), so a client that
+  // connected as the actor went to sleep lost its socket. The gateway now opens it again
+  // after the wake. A socket the actor had opened still ends with `1000 actor.stopped` when
+  // the actor is put to sleep under it: a raw socket does not outlive its actor.
+  it("opens every raw WebSocket that races a sleep, on the next generation", { timeout: 120_000 }, async () => {
+    const client = createClient<typeof registry>({ endpoint: engine.base, poolName: "sleep-race", disableMetadataLookup: true });
+    try {
+      const handles = Array.from({ length: ACTORS }, (_, i) => client.echo.getOrCreate(["ws-race", String(i)]));
+      const actorIds = await Promise.all(handles.map((h) => h.resolve()));
+      let sleeping = true;
+      const failures: string[] = [];
+      let opened = 0;
+      let stopped = 0;
+      const openers = Array.from({ length: CALLERS / 2 }, async (_, opener) => {
+        for (let n = 0, after = 0; sleeping || after < 2; n++) {
+          if (!sleeping) after++;
+          const target = (opener + n) % ACTORS;
+          try {
+            const ws = await (handles[target] as (typeof handles)[number]).webSocket("/echo");
+            const answer = await new Promise<string>((resolve, reject) => {
+              ws.addEventListener("message", (e: { data: unknown }) => resolve(String(e.data)), { once: true });
+              ws.addEventListener("close", (e: { code: number; reason: string }) => reject(new Error(`closed ${e.code} ${e.reason}`)), { once: true });
+              const send = () => ws.send(`${opener}-${n}`);
+              if (ws.readyState === 1) send();
+              else ws.addEventListener("open", send, { once: true });
+            });
+            if (answer !== `echo:${opener}-${n}`) failures.push(`${opener}-${n} on actor ${target}: answered ${answer}`);
+            else opened++;
+            ws.close(1000, "done");
+          } catch (error) {
+            const message = (error as Error).message;
+            if (message === "closed 1000 actor.stopped") stopped++;
+            else failures.push(`${opener}-${n} on actor ${target}: ${message}`);
+          }
+        }
+      });
+      for (let round = 0; round < SLEEPS_PER_ACTOR; round++) {
+        await Promise.all(actorIds.map((actorId) => fetch(`${engine.base}/actors/${actorId}/sleep?namespace=default`, { method: "POST" }).then((res) => res.text())));
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      sleeping = false;
+      await Promise.all(openers);
+      expect(failures).toEqual([]);
+      expect(opened).toBeGreaterThan(CALLERS);
+      console.log(`raw WebSockets racing sleeps: ${opened} echoed, ${stopped} ended by the sleep after opening`);
     } finally {
       await client.dispose();
     }

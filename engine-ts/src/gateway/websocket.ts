@@ -68,6 +68,11 @@ function closeReasonText(reason: string): string {
 
 const textDecoder = new TextDecoder();
 
+/** The close reason a runner gives when it does not host the actor: it ran nothing of the open. */
+const ACTOR_NOT_FOUND_ON_RUNNER = "runner.actor_not_found";
+/** Opens sent for one client socket: the first, and one more after a wake (as HTTP requests are retried). */
+const MAX_OPEN_ATTEMPTS = 2;
+
 export class TunnelWebSocket implements TunnelEntry {
   readonly requestId: ArrayBuffer;
   readonly key: string;
@@ -84,6 +89,11 @@ export class TunnelWebSocket implements TunnelEntry {
   private pending: PendingMessage[] = [];
   private pendingBytes = 0;
   private waking = false;
+  private openAttempts = 0;
+  /** Set while the socket waits for its actor to be ready again, to send the open once more. */
+  private reopening = false;
+  /** The generation the open was sent to stopped before the runner answered it. */
+  private stoppedWhileOpening = false;
   private openTimer: NodeJS.Timeout | undefined;
   private readonly ended = new AbortController();
   private readonly ws: WebSocket;
@@ -132,6 +142,12 @@ export class TunnelWebSocket implements TunnelEntry {
       this.onClientClose(code, reason.toString());
     });
     this.ws.on("error", (err) => this.log.debug({ err }, "client WebSocket error"));
+    this.sendOpen();
+  }
+
+  /** Sends `ToClientWebSocketOpen` to the current placement and waits for the runner's answer. */
+  private sendOpen(): void {
+    this.openAttempts++;
     const sent = this.send({
       tag: "ToClientWebSocketOpen",
       val: { actorId: this.actorId, path: this.ctx.path, headers: new Map(this.ctx.headers) },
@@ -144,6 +160,35 @@ export class TunnelWebSocket implements TunnelEntry {
       this.log.warn("no WebSocket open from the runner in time");
       this.closeClient(1011, CLOSE_SERVICE_TIMEOUT, true);
     }, this.host.config.websocketOpenTimeoutMs);
+  }
+
+  /**
+   * The runner answered that it does not host the actor, so nothing of the open ran (the
+   * actor was stopping when the open reached it). As with an HTTP request, the socket waits
+   * for the actor to be ready again and sends the open once more, instead of failing a
+   * client whose only fault was to connect while the actor went to sleep.
+   */
+  private reopen(): void {
+    clearTimeout(this.openTimer);
+    this.openTimer = undefined;
+    this.reopening = true;
+    this.log.debug("runner does not host the actor; opening again once it is ready");
+    this.host.waitReady(this.actorId, false, this.ended.signal).then(
+      (placement) => {
+        this.reopening = false;
+        if (this.state !== "opening") return;
+        this.current = placement;
+        this.stoppedWhileOpening = false;
+        this.sendOpen();
+      },
+      (err: unknown) => {
+        this.reopening = false;
+        if (this.state !== "opening") return;
+        const error = EngineError.from(err);
+        this.log.debug({ code: error.id }, "actor not ready again for a WebSocket open");
+        this.closeClient(1011, error.id, false);
+      },
+    );
   }
 
   onTunnelMessage(kind: runner.v7.ToServerTunnelMessageKind): void {
@@ -170,9 +215,19 @@ export class TunnelWebSocket implements TunnelEntry {
 
   onActorStopped(): void {
     switch (this.state) {
-      case "opening":
-        this.closeClient(1000, CLOSE_ACTOR_STOPPED, false);
+      case "opening": {
+        if (this.reopening) return;
+        this.stoppedWhileOpening = true;
+        // The open may still be on its way to the runner, which will then refuse it as not
+        // hosted (and the socket opens again after the wake). Once the runner has handled
+        // everything sent before (a ping round trip) and has neither opened nor refused it,
+        // the open may have run, so it is not sent again.
+        const placement = this.current;
+        void this.host.roundTrip(placement.runnerId).then(() => {
+          if (this.state === "opening" && !this.reopening && this.current === placement) this.closeClient(1000, CLOSE_ACTOR_STOPPED, false);
+        });
         return;
+      }
       case "open":
         if (this.canHibernate) {
           this.hibernate("actor stopped");
@@ -228,6 +283,9 @@ export class TunnelWebSocket implements TunnelEntry {
     for (const message of early) {
       if (!this.forward(message.data, message.binary)) return;
     }
+    // Opened by a generation that has stopped since: the socket ends (or hibernates) as if
+    // the stop had come after the open.
+    if (this.stoppedWhileOpening) this.onActorStopped();
   }
 
   private onRunnerMessage(message: runner.v7.ToServerWebSocketMessage): void {
@@ -258,6 +316,10 @@ export class TunnelWebSocket implements TunnelEntry {
   private onRunnerClose(close: runner.v7.ToServerWebSocketClose): void {
     switch (this.state) {
       case "opening":
+        if (close.reason === ACTOR_NOT_FOUND_ON_RUNNER && this.openAttempts < MAX_OPEN_ATTEMPTS && !this.reopening) {
+          this.reopen();
+          return;
+        }
         // A refusal: Rivet's guard treats the actor as unavailable.
         this.log.debug({ code: close.code, reason: close.reason }, "runner refused the WebSocket");
         this.closeClient(1011, CLOSE_SERVICE_UNAVAILABLE, false);

@@ -1,9 +1,7 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { runner } from "@actorwire/protocol";
 import { Runner } from "@rivetkit/engine-runner";
 import { pino } from "pino";
-import { WebSocket } from "ws";
 import { ActorLifecycle, type ActorLifecycleConfig, type ActorTransition, type Phase, commandReplay } from "../src/actors/index.js";
 import { Catalog } from "../src/catalog/catalog.js";
 import type { CrashPolicy, NamespaceRecord } from "../src/catalog/records.js";
@@ -13,7 +11,7 @@ import type { Storage } from "../src/storage/storage.js";
 
 // The engine's pieces in-process on a random loopback port: storage, catalog, the runner
 // endpoint on a real HTTP server, and the lifecycle under test. No mocks: runners are real
-// WebSocket clients, either scripted (RawRunner) or Rivet's own.
+// WebSocket clients, either scripted (testkit's ScriptedRunner) or Rivet's own.
 
 export const silent = pino({ level: process.env.ACTORWIRE_TEST_LOG ?? "silent" });
 
@@ -43,6 +41,8 @@ export interface Harness {
   readonly lifecycle: ActorLifecycle;
   readonly server: Server;
   readonly port: number;
+  /** `http://127.0.0.1:<port>`, where runners connect. */
+  readonly endpoint: string;
   readonly ns: NamespaceRecord;
   /** Every transition, in order. */
   readonly transitions: ActorTransition[];
@@ -113,6 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     lifecycle,
     server,
     port,
+    endpoint: `http://127.0.0.1:${port}`,
     ns,
     transitions,
     createActor(o = {}) {
@@ -120,7 +121,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         name: o.name ?? "counter",
         key: o.key === undefined ? `k-${Math.random().toString(36).slice(2)}` : o.key,
         input: o.input == null ? null : Buffer.from(o.input).toString("base64"),
-        runnerNameSelector: o.runnerName ?? "raw",
+        runnerNameSelector: o.runnerName ?? "scripted",
         crashPolicy: o.crashPolicy ?? "sleep",
       });
       lifecycle.actorCreated(actor.actor_id);
@@ -154,195 +155,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (closeStorage) storage.close();
     },
   };
-}
-
-// ---- A scripted runner ------------------------------------------------------------------------
-
-/** The payload of each engine-to-runner message, by tag. */
-type ValOf = { [M in runner.v7.ToClient as M["tag"]]: M["val"] };
-
-export interface RawRunnerOptions {
-  readonly name?: string;
-  readonly key?: string;
-  readonly slots?: number;
-  readonly version?: number;
-  /** Answer pings (default true). */
-  readonly pong?: boolean;
-}
-
-/**
- * A runner that speaks protocol v7 with our codecs and does only what a test tells it:
- * it answers pings, and otherwise queues every message the engine sends.
- */
-export class RawRunner {
-  runnerId = "";
-  /** The `ToClientCommands` sent right after `ToClientInit`. */
-  replayed: runner.v7.CommandWrapper[] = [];
-  readonly ws: WebSocket;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  private readonly inbox: { message: runner.v7.ToClient; bytes: Uint8Array }[] = [];
-  private readonly wakeups = new Set<() => void>();
-  private nextEventIndex = new Map<string, number>();
-
-  private constructor(url: string, pong: boolean) {
-    this.ws = new WebSocket(url, ["rivet"]);
-    this.ws.on("error", () => {});
-    this.closed = new Promise((resolve) => this.ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
-    this.ws.on("message", (data: Buffer) => {
-      const bytes = new Uint8Array(data);
-      const message = runner.v7.decodeToClient(bytes);
-      if (message.tag === "ToClientPing") {
-        if (pong) this.send({ tag: "ToServerPong", val: { ts: message.val.ts } });
-        return;
-      }
-      this.inbox.push({ message, bytes });
-      for (const w of [...this.wakeups]) w();
-    });
-  }
-
-  static async connect(port: number, options: RawRunnerOptions = {}): Promise<RawRunner> {
-    const params = new URLSearchParams({
-      protocol_version: "7",
-      namespace: "default",
-      runner_key: options.key ?? `key-${Math.random().toString(36).slice(2)}`,
-    });
-    const r = new RawRunner(`ws://127.0.0.1:${port}/runners/connect?${params}`, options.pong ?? true);
-    await new Promise<void>((resolve, reject) => {
-      r.ws.once("open", () => resolve());
-      r.ws.once("unexpected-response", (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    });
-    r.send({
-      tag: "ToServerInit",
-      val: {
-        name: options.name ?? "raw",
-        version: options.version ?? 1,
-        totalSlots: options.slots ?? 10,
-        prepopulateActorNames: new Map(),
-        metadata: null,
-      },
-    });
-    const init = await r.take("ToClientInit");
-    r.runnerId = init.runnerId;
-    r.replayed = [...(await r.take("ToClientCommands"))];
-    return r;
-  }
-
-  send(message: runner.v7.ToServer): void {
-    this.ws.send(runner.v7.encodeToServer(message));
-  }
-
-  /** The next queued message with this tag (others stay queued), with its frame bytes. */
-  async takeRaw<T extends runner.v7.ToClient["tag"]>(
-    tag: T,
-    timeoutMs = 5_000,
-  ): Promise<{ message: Extract<runner.v7.ToClient, { tag: T }>; bytes: Uint8Array }> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.inbox.findIndex((m) => m.message.tag === tag);
-      if (i >= 0) {
-        const [found] = this.inbox.splice(i, 1);
-        return found as { message: Extract<runner.v7.ToClient, { tag: T }>; bytes: Uint8Array };
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${tag} within ${timeoutMs} ms (queued: ${this.inbox.map((m) => m.message.tag).join(", ")})`);
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(t);
-          this.wakeups.delete(wake);
-          resolve();
-        };
-        const t = setTimeout(wake, left);
-        this.wakeups.add(wake);
-      });
-    }
-  }
-
-  async take<T extends runner.v7.ToClient["tag"]>(tag: T, timeoutMs?: number): Promise<ValOf[T]> {
-    const { message } = await this.takeRaw(tag, timeoutMs);
-    return message.val as ValOf[T];
-  }
-
-  /** The next `ToClientCommands` batch. */
-  commands(timeoutMs?: number): Promise<readonly runner.v7.CommandWrapper[]> {
-    return this.take("ToClientCommands", timeoutMs);
-  }
-
-  /** Fails if a message with this tag arrives within `ms`. */
-  async expectNo(tag: runner.v7.ToClient["tag"], ms: number): Promise<void> {
-    await new Promise((r) => setTimeout(r, ms));
-    const found = this.inbox.find((m) => m.message.tag === tag);
-    if (found) throw new Error(`unexpected ${tag}: ${JSON.stringify(found.message.val, bigintJson)}`);
-  }
-
-  /** Sends one event at an explicit index (the runner's own numbering is bypassed). */
-  eventAt(actorId: string, generation: number, index: number, inner: runner.v7.Event): void {
-    this.send({ tag: "ToServerEvents", val: [{ checkpoint: { actorId, generation, index: BigInt(index) }, inner }] });
-  }
-
-  /** Sends one event at the next index of (actor, generation), as a runner numbers them. */
-  event(actorId: string, generation: number, inner: runner.v7.Event): number {
-    const k = `${actorId}/${generation}`;
-    const index = this.nextEventIndex.get(k) ?? 0;
-    this.nextEventIndex.set(k, index + 1);
-    this.eventAt(actorId, generation, index, inner);
-    return index;
-  }
-
-  running(actorId: string, generation: number): number {
-    return this.event(actorId, generation, RUNNING);
-  }
-
-  stopped(actorId: string, generation: number, code = runner.v7.StopCode.Error, message: string | null = null): number {
-    return this.event(actorId, generation, stoppedEvent(code, message));
-  }
-
-  sleepIntent(actorId: string, generation: number): number {
-    return this.event(actorId, generation, { tag: "EventActorIntent", val: { intent: { tag: "ActorIntentSleep", val: null } } });
-  }
-
-  stopIntent(actorId: string, generation: number): number {
-    return this.event(actorId, generation, { tag: "EventActorIntent", val: { intent: { tag: "ActorIntentStop", val: null } } });
-  }
-
-  setAlarm(actorId: string, generation: number, alarmTs: number | null): number {
-    return this.event(actorId, generation, { tag: "EventActorSetAlarm", val: { alarmTs: alarmTs === null ? null : BigInt(alarmTs) } });
-  }
-
-  ackCommands(checkpoints: { actorId: string; generation: number; index: number }[]): void {
-    this.send({
-      tag: "ToServerAckCommands",
-      val: { lastCommandCheckpoints: checkpoints.map((c) => ({ ...c, index: BigInt(c.index) })) },
-    });
-  }
-
-  async close(): Promise<void> {
-    this.ws.close();
-    await this.closed;
-  }
-}
-
-export const RUNNING: runner.v7.Event = {
-  tag: "EventActorStateUpdate",
-  val: { state: { tag: "ActorStateRunning", val: null } },
-};
-
-export function stoppedEvent(code: runner.v7.StopCode, message: string | null = null): runner.v7.Event {
-  return { tag: "EventActorStateUpdate", val: { state: { tag: "ActorStateStopped", val: { code, message } } } };
-}
-
-export function bigintJson(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? `${value}n` : value;
-}
-
-/** Waits until `check` returns a value other than undefined. */
-export async function eventually<T>(check: () => T | undefined, timeoutMs = 10_000, what = "condition"): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 // ---- Rivet's runner ----------------------------------------------------------------------------

@@ -1,14 +1,15 @@
 import { runner } from "@actorwire/protocol";
+import { ScriptedRunner, type ScriptedRunnerOptions, eventually } from "@actorwire/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { CommandStore } from "../src/actors/commands.js";
 import type { ActorStoppedEvent } from "../src/actors/index.js";
 import { EngineError } from "../src/errors.js";
-import { FAST, type Harness, type HarnessOptions, RawRunner, type RawRunnerOptions, eventually, startHarness } from "./actors-harness.js";
+import { FAST, type Harness, type HarnessOptions, startHarness } from "./actors-harness.js";
 
 // The lifecycle driven by a scripted runner, which lets each test choose exactly which
 // events, acks, reconnects and crashes the engine sees.
 
-const open: { harnesses: Harness[]; runners: RawRunner[] } = { harnesses: [], runners: [] };
+const open: { harnesses: Harness[]; runners: ScriptedRunner[] } = { harnesses: [], runners: [] };
 
 afterEach(async () => {
   for (const r of open.runners.splice(0)) r.ws.terminate();
@@ -21,15 +22,15 @@ async function harness(options: HarnessOptions = {}): Promise<Harness> {
   return h;
 }
 
-async function connect(h: Harness, options: RawRunnerOptions = {}): Promise<RawRunner> {
-  const r = await RawRunner.connect(h.port, options);
+async function connect(h: Harness, options: ScriptedRunnerOptions = {}): Promise<ScriptedRunner> {
+  const r = await ScriptedRunner.connect(h.endpoint, options);
   open.runners.push(r);
   return r;
 }
 
 /** Takes the next command batch and checks it is one command of this kind at this checkpoint. */
 async function expectCommand(
-  r: RawRunner,
+  r: ScriptedRunner,
   actorId: string,
   generation: number,
   index: number,
@@ -44,7 +45,7 @@ async function expectCommand(
 }
 
 /** Creates an actor, answers its start with Running, and waits until it is running. */
-async function runningActor(h: Harness, r: RawRunner, options: Parameters<Harness["createActor"]>[0] = {}): Promise<string> {
+async function runningActor(h: Harness, r: ScriptedRunner, options: Parameters<Harness["createActor"]>[0] = {}): Promise<string> {
   const id = h.createActor(options);
   await expectCommand(r, id, 0, 0, "CommandStartActor");
   r.running(id, 0);
@@ -422,7 +423,7 @@ describe("commands across reconnects", () => {
       [id, 0, 0n, "CommandStartActor"],
     ]);
     second.ackCommands([{ actorId: id, generation: 0, index: 0 }]);
-    await eventually(() => (CommandStore.forRunner(h.storage, second.runnerId).length === 0 ? true : undefined));
+    await eventually("no stored commands for the runner", () => CommandStore.forRunner(h.storage, second.runnerId).length === 0);
     await second.close();
 
     // A command stored while the runner is away is sent on its return; the acked start is not.
@@ -461,7 +462,7 @@ describe("runner loss and draining", () => {
     const a = await connect(h, { key: "away" });
     const id = await runningActor(h, a);
     await a.close();
-    await eventually(() => (h.runners.connection(a.runnerId) === undefined ? true : undefined));
+    await eventually("the runner's connection gone", () => h.runners.connection(a.runnerId) === undefined);
     let settled = false;
     const waiting = h.lifecycle.waitReady(id, { timeoutMs: 10_000 }).finally(() => {
       settled = true;
@@ -479,7 +480,7 @@ describe("runner loss and draining", () => {
     const id = await runningActor(h, a);
     const b = await connect(h);
     await a.close();
-    await eventually(() => (h.runners.connection(a.runnerId) === undefined ? true : undefined));
+    await eventually("the runner's connection gone", () => h.runners.connection(a.runnerId) === undefined);
     const waiting = h.lifecycle.waitReady(id, { timeoutMs: 10_000 });
     await expectCommand(b, id, 1, 0, "CommandStartActor");
     b.running(id, 1);
@@ -510,7 +511,7 @@ describe("runner loss and draining", () => {
       [id, 0, "CommandStopActor"],
     ]);
     again.stopped(id, 0);
-    await eventually(() => (CommandStore.forRunner(h.storage, again.runnerId).length === 0 ? true : undefined));
+    await eventually("no stored commands for the runner", () => CommandStore.forRunner(h.storage, again.runnerId).length === 0);
     expect(h.lifecycle.state(id)).toMatchObject({ phase: "running", generation: 1, runnerId: b.runnerId });
   });
 

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runner } from "@actorwire/protocol";
+import { ScriptedRunner, type ScriptedRunnerOptions } from "@actorwire/testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { SqliteStorage } from "../src/storage/sqlite.js";
-import { type Harness, RawRunner, startHarness } from "./actors-harness.js";
+import { type Harness, startHarness } from "./actors-harness.js";
 
 // Everything the lifecycle knows lives in storage: an engine restarted on the same SQLite file
 // continues where the last one stopped.
@@ -33,8 +34,8 @@ async function engineOn(path: string, runnerIds: Map<string, string>): Promise<H
   };
 }
 
-async function connect(h: Harness, options: Parameters<typeof RawRunner.connect>[1] = {}): Promise<RawRunner> {
-  const r = await RawRunner.connect(h.port, options);
+async function connect(h: Harness, options: ScriptedRunnerOptions = {}): Promise<ScriptedRunner> {
+  const r = await ScriptedRunner.connect(h.endpoint, options);
   cleanup.push(() => r.ws.terminate());
   return r;
 }
@@ -60,7 +61,7 @@ describe("lifecycle across an engine restart", () => {
     const after = await engineOn(path, runnerIds);
     expect(after.lifecycle.state(id)).toMatchObject({ phase: "sleeping", generation: 0, alarmTs });
     const r2 = await connect(after);
-    const [start] = await r2.commands(5_000);
+    const [start] = await r2.commands(1, 5_000);
     expect(Date.now()).toBeGreaterThanOrEqual(alarmTs);
     expect(start?.checkpoint).toEqual({ actorId: id, generation: 1, index: 0n });
     expect(start?.inner.tag).toBe("CommandStartActor");
@@ -130,7 +131,7 @@ describe("lifecycle across an engine restart", () => {
 
     const after = await engineOn(path, runnerIds);
     const other = await connect(after, { key: "other" });
-    const [start] = await other.commands(5_000);
+    const [start] = await other.commands(1, 5_000);
     expect(start?.checkpoint).toEqual({ actorId: id, generation: 1, index: 0n });
   });
 });

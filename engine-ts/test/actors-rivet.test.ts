@@ -1,7 +1,8 @@
+import { eventually } from "@actorwire/testkit";
 import type { Runner } from "@rivetkit/engine-runner";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunnerConnection, RunnerWsError } from "../src/runners/index.js";
-import { type Harness, type HarnessOptions, type RivetRunnerOptions, eventually, startHarness, startRivetRunner } from "./actors-harness.js";
+import { type Harness, type HarnessOptions, type RivetRunnerOptions, startHarness, startRivetRunner } from "./actors-harness.js";
 
 // The lifecycle against Rivet's own runner (@rivetkit/engine-runner 2.2.1): the peer the
 // engine must serve unchanged.
@@ -111,7 +112,7 @@ describe("with Rivet's runner", () => {
 
     const old = h.runners.connection(runnerId) as RunnerConnection;
     old.close(new RunnerWsError("ws.going_away", "test closes the runner socket"));
-    const back = await eventually(() => {
+    const back = await eventually("a new connection for the runner", () => {
       const c = h.runners.connection(runnerId);
       return c !== undefined && c !== old ? c : undefined;
     });

@@ -1,17 +1,21 @@
-import { runner } from "@actorwire/protocol";
+import { exactArrayBuffer, runner } from "@actorwire/protocol";
+import { EngineProcess, ScriptedRunner, stoppedEvent } from "@actorwire/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EngineProcess } from "@actorwire/testkit";
-import { RawRunner, kvBytes } from "./support/raw-runner.js";
 
 // The engine issue's end-to-end matrix: a runner that reconnects gets the commands it has not
 // acknowledged again, right after its new `ToClientInit`, and not those it has. The runner
-// here is a raw one on our own codecs, so that the test decides exactly what the engine has
+// here is testkit's scripted one on our own codecs, so that the test decides exactly what the engine has
 // heard (acks, events) before the socket drops. The engine is the real binary.
 
 const NAME = "raw-replay";
 const KEY = "raw-replay-key";
 let engine: EngineProcess;
-const runners: RawRunner[] = [];
+const runners: ScriptedRunner[] = [];
+
+/** A `KvKey`/`KvValue` from a string. */
+function kvBytes(text: string): ArrayBuffer {
+  return exactArrayBuffer(new TextEncoder().encode(text));
+}
 
 beforeAll(async () => {
   engine = await EngineProcess.start();
@@ -22,8 +26,8 @@ afterAll(async () => {
   await engine?.close();
 });
 
-async function connect(): Promise<RawRunner> {
-  const r = await RawRunner.connect(engine.base, { name: NAME, key: KEY });
+async function connect(): Promise<ScriptedRunner> {
+  const r = await ScriptedRunner.connect(engine.base, { name: NAME, key: KEY });
   runners.push(r);
   return r;
 }
@@ -67,8 +71,8 @@ describe("runner reconnect replays unacked commands", () => {
     expect(second.replayed).toEqual(sent.filter((c) => c.checkpoint.actorId === y));
 
     // Both actors report running; an event of a generation counts as the ack of its start.
-    second.running(x, 0, 0);
-    second.running(y, 0, 0);
+    second.running(x, 0);
+    second.running(y, 0);
     await engine.transition(x, "running");
     await engine.transition(y, "running");
     const slept = await fetch(`${engine.base}/actors/${x}/sleep?namespace=default`, { method: "POST" });
@@ -82,7 +86,7 @@ describe("runner reconnect replays unacked commands", () => {
     expect(third.runnerId).toBe(first.runnerId);
     expect(third.replayed.map(summary)).toEqual([{ actorId: x, generation: 0, index: 1, command: "CommandStopActor" }]);
     // Reporting stopped ends the generation and with it its stored commands.
-    third.stopped(x, 0, 1);
+    third.eventAt(x, 0, 1, stoppedEvent(runner.v7.StopCode.Error));
     await engine.transition(x, "sleeping");
     await third.drop();
 

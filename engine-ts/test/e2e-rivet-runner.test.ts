@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { eventually } from "@actorwire/testkit";
 import { Runner } from "@rivetkit/engine-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -24,15 +25,6 @@ const stops: { actorId: string; generation: number }[] = [];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   engine = spawn(
@@ -127,7 +119,7 @@ describe("Rivet's runner on our engine", () => {
 
   it("starts an actor the API creates and serves HTTP to it through the gateway", async () => {
     const actorId = await createActor("http");
-    await waitFor("onActorStart", () => starts.find((s) => s.actorId === actorId));
+    await eventually("onActorStart", () => starts.find((s) => s.actorId === actorId), { timeoutMs: 15_000 });
     expect(starts.find((s) => s.actorId === actorId)).toMatchObject({ generation: 0, name: "counter", key: "http" });
 
     const res = await fetch(`${base}/gateway/${actorId}/request/hello?x=1`, {
@@ -157,11 +149,11 @@ describe("Rivet's runner on our engine", () => {
 
   it("wakes a sleeping actor on the next request, in a new generation, with its KV intact", async () => {
     const actorId = await createActor("sleepy");
-    await waitFor("start", () => starts.find((s) => s.actorId === actorId));
+    await eventually("start", () => starts.find((s) => s.actorId === actorId), { timeoutMs: 15_000 });
     const first = (await (await fetch(`${base}/gateway/${actorId}/request/a`)).json()) as { count: number };
     expect(first.count).toBe(1);
     runnerInstance.sleepActor(actorId);
-    await waitFor("onActorStop", () => stops.find((s) => s.actorId === actorId));
+    await eventually("onActorStop", () => stops.find((s) => s.actorId === actorId), { timeoutMs: 15_000 });
     const woken = (await (await fetch(`${base}/gateway/${actorId}/request/b`)).json()) as { count: number };
     expect(woken.count).toBe(2);
     const generations = starts.filter((s) => s.actorId === actorId).map((s) => s.generation);
@@ -170,10 +162,10 @@ describe("Rivet's runner on our engine", () => {
 
   it("destroys an actor: it stops, and the gateway answers actor.not_found", async () => {
     const actorId = await createActor("doomed");
-    await waitFor("start", () => starts.find((s) => s.actorId === actorId));
+    await eventually("start", () => starts.find((s) => s.actorId === actorId), { timeoutMs: 15_000 });
     const del = await fetch(`${base}/actors/${actorId}?namespace=default`, { method: "DELETE" });
     expect(del.status).toBe(200);
-    await waitFor("onActorStop", () => stops.find((s) => s.actorId === actorId));
+    await eventually("onActorStop", () => stops.find((s) => s.actorId === actorId), { timeoutMs: 15_000 });
     const res = await fetch(`${base}/gateway/${actorId}/request/x`);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ group: "actor", code: "not_found" });

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
+import { ScriptedRunner } from "@actorwire/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { RawRunner } from "./support/raw-runner.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const dataDir = mkdtempSync(join(tmpdir(), "actorwire-engine-"));
@@ -58,7 +58,7 @@ describe("the engine process", () => {
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ group: "actor", code: "no_runner_config_configured" });
     // Once a runner of that name has connected, the name is known, even after it left.
-    const runner = await RawRunner.connect(first.base, { name: "default", key: "process-test" });
+    const runner = await ScriptedRunner.connect(first.base, { name: "default", key: "process-test" });
     await runner.drop();
     const created = await put();
     const { actor } = (await created.json()) as { actor: { actor_id: string } };

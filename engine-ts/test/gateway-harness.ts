@@ -1,6 +1,5 @@
 import { type IncomingHttpHeaders, type Server, createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import { runner } from "@actorwire/protocol";
 import { pino } from "pino";
 import { WebSocket } from "ws";
 import { EngineError } from "../src/errors.js";
@@ -16,8 +15,8 @@ import {
 import { MemoryRunnerRegistry, RunnerEndpoint, type RunnerEndpointOptions } from "../src/runners/index.js";
 
 // Shared pieces of the gateway's end-to-end tests: an in-process server with the runner
-// endpoint and the gateway on one port, a small real ActorRouter, a scripted raw runner that
-// speaks runner protocol v7 with our codecs, and plain HTTP and WebSocket clients.
+// endpoint and the gateway on one port, a small real ActorRouter, and plain HTTP and WebSocket
+// clients. The runner side is testkit's ScriptedRunner, connected to `endpoint`.
 
 export const silent = pino({ level: "silent" });
 export const MiB = 1024 * 1024;
@@ -122,6 +121,8 @@ export class TestRouter implements ActorRouter {
 
 export interface Harness {
   readonly port: number;
+  /** `http://127.0.0.1:<port>`, where runners connect. */
+  readonly endpoint: string;
   readonly runners: RunnerEndpoint;
   readonly router: TestRouter;
   readonly gateway: Gateway;
@@ -155,6 +156,7 @@ export async function startHarness(config: GatewayConfig = {}, endpoint: Partial
   const { port } = server.address() as AddressInfo;
   return {
     port,
+    endpoint: `http://127.0.0.1:${port}`,
     runners,
     router,
     gateway,
@@ -166,129 +168,6 @@ export async function startHarness(config: GatewayConfig = {}, endpoint: Partial
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-type ToClientTunnel = runner.v7.ToClientTunnelMessage;
-type TunnelTag = ToClientTunnel["messageKind"]["tag"];
-/** The payload of the gateway-to-runner tunnel message kind `T`. */
-export type TunnelVal<T extends TunnelTag> = Extract<ToClientTunnel["messageKind"], { readonly tag: T }>["val"];
-
-/**
- * A raw runner on protocol v7: it connects, completes the handshake, answers pings, and
- * queues every tunnel message the engine sends for the test to read and answer.
- */
-export class ScriptedRunner {
-  readonly ws: WebSocket;
-  runnerId = "";
-  /** Everything else the engine sent (commands, acks), in order. */
-  readonly other: runner.v7.ToClient[] = [];
-  readonly closed: Promise<void>;
-  private readonly tunnel: ToClientTunnel[] = [];
-  private waiter: ((m: ToClientTunnel) => void) | undefined;
-  private readonly indices = new Map<string, number>();
-
-  private constructor(url: string) {
-    this.ws = new WebSocket(url, ["rivet"]);
-    this.ws.on("error", () => {});
-    this.closed = new Promise((resolve) => this.ws.once("close", () => resolve()));
-  }
-
-  static async connect(h: { port: number }, name = "scripted", namespace = "default"): Promise<ScriptedRunner> {
-    const key = `key-${Math.random().toString(36).slice(2)}`;
-    const r = new ScriptedRunner(
-      `ws://127.0.0.1:${h.port}/runners/connect?protocol_version=7&namespace=${encodeURIComponent(namespace)}&runner_key=${key}`,
-    );
-    await new Promise<void>((resolve, reject) => {
-      r.ws.once("open", () => resolve());
-      r.ws.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    });
-    const init = new Promise<string>((resolve) => {
-      r.ws.on("message", (data: Buffer) => {
-        const message = runner.v7.decodeToClient(new Uint8Array(data));
-        switch (message.tag) {
-          case "ToClientInit":
-            resolve(message.val.runnerId);
-            return;
-          case "ToClientPing":
-            r.sendToServer({ tag: "ToServerPong", val: { ts: message.val.ts } });
-            return;
-          case "ToClientTunnelMessage": {
-            const w = r.waiter;
-            if (w) {
-              r.waiter = undefined;
-              w(message.val);
-            } else r.tunnel.push(message.val);
-            return;
-          }
-          default:
-            r.other.push(message);
-        }
-      });
-    });
-    r.sendToServer({
-      tag: "ToServerInit",
-      val: { name, version: 1, totalSlots: 10, prepopulateActorNames: null, metadata: null },
-    });
-    r.runnerId = await init;
-    return r;
-  }
-
-  /** The next tunnel message from the gateway; fails after `ms`. */
-  nextTunnel(ms = 5000): Promise<ToClientTunnel> {
-    const queued = this.tunnel.shift();
-    if (queued) return Promise.resolve(queued);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined;
-        reject(new Error(`no tunnel message within ${ms} ms`));
-      }, ms);
-      this.waiter = (m) => {
-        clearTimeout(timer);
-        resolve(m);
-      };
-    });
-  }
-
-  /** The next tunnel message, which must be of kind `tag`. */
-  async expectTunnel<T extends TunnelTag>(tag: T, ms = 5000): Promise<{ message: ToClientTunnel; val: TunnelVal<T> }> {
-    const message = await this.nextTunnel(ms);
-    if (message.messageKind.tag !== tag) {
-      throw new Error(`expected ${tag}, got ${message.messageKind.tag} (index ${message.messageId.messageIndex})`);
-    }
-    const val = message.messageKind.val as unknown as TunnelVal<T>;
-    return { message, val };
-  }
-
-  /** Resolves true if no tunnel message arrives within `ms`. */
-  async quietFor(ms: number): Promise<boolean> {
-    try {
-      const m = await this.nextTunnel(ms);
-      this.tunnel.unshift(m);
-      return false;
-    } catch {
-      return true;
-    }
-  }
-
-  /** Answers a request with the runner's own per-request index, starting at 0. */
-  reply(to: runner.v7.MessageId, kind: runner.v7.ToServerTunnelMessageKind): void {
-    const key = Buffer.from(to.requestId).toString("hex");
-    const index = this.indices.get(key) ?? 0;
-    this.indices.set(key, (index + 1) & 0xffff);
-    this.sendToServer({
-      tag: "ToServerTunnelMessage",
-      val: { messageId: { gatewayId: to.gatewayId, requestId: to.requestId, messageIndex: index }, messageKind: kind },
-    });
-  }
-
-  sendToServer(message: runner.v7.ToServer): void {
-    this.ws.send(runner.v7.encodeToServer(message));
-  }
-
-  close(): Promise<void> {
-    this.ws.close();
-    return this.closed;
-  }
 }
 
 /** Text as the ArrayBuffer the codecs carry. */
@@ -410,15 +289,4 @@ export function clientSocket(port: number, path: string, protocols: string[] = [
       });
     },
   };
-}
-
-/** Polls until `check` returns a value other than undefined, for at most `ms`. */
-export async function eventually<T>(check: () => T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

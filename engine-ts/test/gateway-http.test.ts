@@ -1,14 +1,6 @@
+import { ScriptedRunner, eventually } from "@actorwire/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Harness,
-  MiB,
-  ScriptedRunner,
-  bytes,
-  eventually,
-  http,
-  startHarness,
-  text,
-} from "./gateway-harness.js";
+import { type Harness, MiB, bytes, http, startHarness, text } from "./gateway-harness.js";
 
 // HTTP through the gateway: a client request on one side, a scripted raw runner on the other,
 // real sockets in between. The runner sees decoded tunnel messages; the client sees HTTP.
@@ -20,7 +12,7 @@ describe("HTTP through the gateway", () => {
   let r: ScriptedRunner;
   beforeAll(async () => {
     h = await startHarness();
-    r = await ScriptedRunner.connect(h);
+    r = await ScriptedRunner.connect(h.endpoint);
     h.router.place("actor-1", r.runnerId, 1);
   });
   afterAll(async () => {
@@ -188,7 +180,7 @@ describe("HTTP through the gateway", () => {
     controller.abort();
     const abort = await r.expectTunnel("ToClientRequestAbort");
     expect(abort.message.messageId).toEqual({ ...message.messageId, messageIndex: 1 });
-    await eventually(() => (h.gateway.inFlight === 0 ? true : undefined));
+    await eventually("no request in flight", () => h.gateway.inFlight === 0);
     // A late answer for the aborted request is dropped without harm.
     r.reply(message.messageId, {
       tag: "ToServerResponseStart",
@@ -327,7 +319,7 @@ describe("HTTP through the gateway: query mode", () => {
   let r: ScriptedRunner;
   beforeAll(async () => {
     h = await startHarness();
-    r = await ScriptedRunner.connect(h);
+    r = await ScriptedRunner.connect(h.endpoint);
     h.router.addKey("default", "chat", "room/\\0/b\\/c", "chat-1");
     h.router.addKey("default", "counter", "/", "counter-1");
     h.router.place("chat-1", r.runnerId, 1);
@@ -414,7 +406,7 @@ describe("HTTP through the gateway: timeouts", () => {
   let r: ScriptedRunner;
   beforeAll(async () => {
     h = await startHarness({ responseStartTimeoutMs: 300, readyTimeoutMs: 300 });
-    r = await ScriptedRunner.connect(h);
+    r = await ScriptedRunner.connect(h.endpoint);
     h.router.place("actor-1", r.runnerId, 1);
     h.router.add("asleep");
   });
@@ -462,7 +454,7 @@ describe("HTTP through the gateway: bad answers and shutdown", () => {
   let r: ScriptedRunner;
   beforeAll(async () => {
     h = await startHarness();
-    r = await ScriptedRunner.connect(h);
+    r = await ScriptedRunner.connect(h.endpoint);
     h.router.place("actor-1", r.runnerId, 1);
     h.router.add("asleep");
   });
@@ -497,7 +489,7 @@ describe("HTTP through the gateway: bad answers and shutdown", () => {
     const inTunnel = http(h.port, "/gateway/actor-1/slow");
     await r.expectTunnel("ToClientRequestStart");
     const waiting = http(h.port, "/gateway/asleep/x");
-    await eventually(() => (h.router.waits.includes("asleep") ? true : undefined));
+    await eventually("a wait for asleep", () => h.router.waits.includes("asleep"));
     await h.gateway.close();
     for (const res of await Promise.all([inTunnel, waiting])) {
       expect(res.status).toBe(503);

@@ -1,8 +1,9 @@
 import { runner } from "@actorwire/protocol";
+import { eventually } from "@actorwire/testkit";
 import { Runner } from "@rivetkit/engine-runner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunnerConnection } from "../src/runners/index.js";
-import { type Harness, clientSocket, eventually, http, silent, startHarness } from "./gateway-harness.js";
+import { type Harness, clientSocket, http, silent, startHarness } from "./gateway-harness.js";
 
 // The gateway against Rivet's own runner (@rivetkit/engine-runner 2.2.1). The test plays
 // the lifecycle: it sends CommandStartActor / CommandStopActor through the runner's
@@ -91,7 +92,7 @@ describe("the gateway with Rivet's runner", () => {
     });
     await rivet.start();
     await connected;
-    connection = await eventually(() => h.runners.connection(rivet.runnerId as string));
+    connection = await eventually("the runner's connection", () => h.runners.connection(rivet.runnerId as string));
   });
 
   afterAll(async () => {
@@ -190,7 +191,7 @@ describe("the gateway with Rivet's runner", () => {
     await client.opened;
     client.ws.close(4002, "client done");
     await client.closed;
-    await eventually(() => serverCloses.find((c) => c.actorId === "rivet-close"));
+    await eventually("the runner-side close of rivet-close", () => serverCloses.find((c) => c.actorId === "rivet-close"));
     expect(serverCloses).toContainEqual({ actorId: "rivet-close", code: 4002, reason: "client done" });
   });
 
@@ -201,10 +202,10 @@ describe("the gateway with Rivet's runner", () => {
     client.ws.send("a");
     expect((await client.next()).data.toString()).toBe("echo:a");
     // Rivet's runner acknowledges with the gateway's index of the message.
-    await eventually(() => (acks.includes(1) ? true : undefined));
+    await eventually("the ack of message 1", () => acks.includes(1));
 
     await stopActor("rivet-hws", 1);
-    await eventually(() => (h.gateway.hibernatingRequests("rivet-hws").length === 1 ? true : undefined));
+    await eventually("1 hibernating request for rivet-hws", () => h.gateway.hibernatingRequests("rivet-hws").length === 1);
     expect(client.ws.readyState).toBe(client.ws.OPEN);
 
     // The next client message wakes the actor; it restarts with the socket listed.
@@ -214,9 +215,9 @@ describe("the gateway with Rivet's runner", () => {
     h.router.onWake = undefined;
     client.ws.send("c");
     expect((await client.next()).data.toString()).toBe("echo:c");
-    await eventually(() => (acks.includes(3) ? true : undefined));
+    await eventually("the ack of message 3", () => acks.includes(3));
     client.ws.close(1000, "bye");
-    await eventually(() => serverCloses.find((c) => c.actorId === "rivet-hws"));
+    await eventually("the runner-side close of rivet-hws", () => serverCloses.find((c) => c.actorId === "rivet-hws"));
     expect(serverCloses).toContainEqual({ actorId: "rivet-hws", code: 1000, reason: "bye" });
   });
 });

@@ -1,7 +1,8 @@
 import { request as httpRequest } from "node:http";
 import type { Socket } from "node:net";
+import { ScriptedRunner } from "@actorwire/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, MiB, ScriptedRunner, bytes, clientSocket, startHarness } from "./gateway-harness.js";
+import { type Harness, MiB, bytes, clientSocket, startHarness } from "./gateway-harness.js";
 
 // Issue 18: nothing limited a client that stops reading; 205 MiB of events to a paused
 // `/connect` socket grew the engine by 190 MiB. The gateway bounds what it holds per client
@@ -33,7 +34,7 @@ describe("a WebSocket client that stops reading", () => {
   let r: ScriptedRunner;
   beforeAll(async () => {
     h = await startHarness({ maxClientBufferedBytes: 1 * MiB, maxTotalClientBufferedBytes: 64 * MiB, slowClientCloseTimeoutMs: 30_000 });
-    r = await ScriptedRunner.connect(h);
+    r = await ScriptedRunner.connect(h.endpoint);
     h.router.place("slow-ws", r.runnerId, 1);
   });
   afterAll(async () => {
@@ -79,7 +80,7 @@ describe("a WebSocket client that stops reading", () => {
 describe("all WebSocket clients together", () => {
   it("close the one holding the most once the total bound is passed", async () => {
     const h = await startHarness({ maxClientBufferedBytes: 64 * MiB, maxTotalClientBufferedBytes: 2 * MiB, slowClientCloseTimeoutMs: 30_000 });
-    const r = await ScriptedRunner.connect(h);
+    const r = await ScriptedRunner.connect(h.endpoint);
     try {
       h.router.place("slow-total", r.runnerId, 1);
       const client = clientSocket(h.port, "/gateway/slow-total/connect");
@@ -109,7 +110,7 @@ describe("all WebSocket clients together", () => {
 describe("an HTTP client that stops reading a streamed response", () => {
   it("has the response cut and the runner told to stop once the gateway holds more than its bound", async () => {
     const h = await startHarness({ maxClientBufferedBytes: 1 * MiB });
-    const r = await ScriptedRunner.connect(h);
+    const r = await ScriptedRunner.connect(h.endpoint);
     try {
       h.router.place("slow-http", r.runnerId, 1);
       let resumeReading: (() => void) | undefined;

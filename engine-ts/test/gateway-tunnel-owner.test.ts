@@ -1,6 +1,7 @@
+import { ScriptedRunner, eventually } from "@actorwire/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryRunnerRegistry } from "../src/runners/index.js";
-import { type Harness, ScriptedRunner, bytes, clientSocket, eventually, startHarness } from "./gateway-harness.js";
+import { type Harness, bytes, clientSocket, startHarness } from "./gateway-harness.js";
 
 // Issue 18: a runner that knows a gateway ID and a request ID could write into another
 // runner's hibernating client WebSocket, even from another namespace. Only the runner that
@@ -35,9 +36,9 @@ describe("who may write to a client WebSocket", () => {
   let foreign: ScriptedRunner;
   beforeAll(async () => {
     h = await startHarness({}, { registry: new MemoryRunnerRegistry(["default", "other"]) });
-    owner = await ScriptedRunner.connect(h, "owner");
-    stranger = await ScriptedRunner.connect(h, "stranger");
-    foreign = await ScriptedRunner.connect(h, "foreign", "other");
+    owner = await ScriptedRunner.connect(h.endpoint, { name: "owner" });
+    stranger = await ScriptedRunner.connect(h.endpoint, { name: "stranger" });
+    foreign = await ScriptedRunner.connect(h.endpoint, { name: "foreign", namespace: "other" });
   });
   afterAll(async () => {
     await owner.close();
@@ -64,7 +65,7 @@ describe("who may write to a client WebSocket", () => {
     h.router.place("hws-1", owner.runnerId, 1);
     const { client, id } = await openSocket(h, owner, "hws-1", true);
     h.router.stop("hws-1");
-    await eventually(() => (h.gateway.hibernatingRequests("hws-1").length === 1 ? true : undefined));
+    await eventually("1 hibernating request for hws-1", () => h.gateway.hibernatingRequests("hws-1").length === 1);
 
     // The actor runs nowhere: nobody may write, not even the runner that used to host it.
     for (const r of [owner, stranger, foreign]) {
@@ -80,11 +81,11 @@ describe("who may write to a client WebSocket", () => {
     foreign.reply(id, { tag: "ToServerWebSocketMessage", val: { data: bytes("foreign while current"), binary: false } });
     expect(await nextOrNothing(client)).toBe("nothing");
     h.router.stop("hws-1");
-    await eventually(() => (h.gateway.hibernatingRequests("hws-1").length === 1 ? true : undefined));
+    await eventually("1 hibernating request for hws-1", () => h.gateway.hibernatingRequests("hws-1").length === 1);
 
     // The runner of the actor's current generation may; the others still may not.
     h.router.place("hws-1", stranger.runnerId, 3);
-    await eventually(() => (h.gateway.hibernatingRequests("hws-1").length === 0 ? true : undefined));
+    await eventually("0 hibernating requests for hws-1", () => h.gateway.hibernatingRequests("hws-1").length === 0);
     owner.reply(id, { tag: "ToServerWebSocketMessage", val: { data: bytes("from the old runner"), binary: false } });
     stranger.reply(id, { tag: "ToServerWebSocketMessage", val: { data: bytes("from the current runner"), binary: false } });
     expect((await client.next()).data.toString()).toBe("from the current runner");

@@ -1,5 +1,6 @@
+import { ScriptedRunner, eventually } from "@actorwire/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, ScriptedRunner, bytes, clientSocket, eventually, startHarness, text } from "./gateway-harness.js";
+import { type Harness, bytes, clientSocket, startHarness, text } from "./gateway-harness.js";
 
 // WebSockets through the gateway: a client socket on one side, a scripted raw runner on the
 // other. Each test opens its own socket to its own actor, so their indices stay readable.
@@ -20,7 +21,7 @@ describe("WebSockets through the gateway", () => {
   let r: ScriptedRunner;
   beforeAll(async () => {
     h = await startHarness({ websocketOpenTimeoutMs: 400 });
-    r = await ScriptedRunner.connect(h);
+    r = await ScriptedRunner.connect(h.endpoint);
     for (const id of ["ws-1", "ws-2", "ws-3", "ws-4", "ws-5", "ws-6", "ws-7"]) h.router.place(id, r.runnerId, 1);
   });
   afterAll(async () => {
@@ -67,7 +68,7 @@ describe("WebSockets through the gateway", () => {
     expect(close.message.messageId.messageIndex).toBe(3);
     expect(close.val).toEqual({ code: 1000, reason: "bye" });
     await client.closed;
-    await eventually(() => (h.gateway.inFlight === 0 ? true : undefined));
+    await eventually("no request in flight", () => h.gateway.inFlight === 0);
   });
 
   it("closes the client with the runner's code and reason", async () => {
@@ -164,7 +165,7 @@ describe("WebSockets through the gateway: runner disconnects", () => {
   });
 
   it("closes non-hibernatable sockets with 1000 actor.stopped and keeps hibernatable ones", async () => {
-    const r = await ScriptedRunner.connect(h);
+    const r = await ScriptedRunner.connect(h.endpoint);
     h.router.place("plain", r.runnerId, 1);
     h.router.place("sleepy", r.runnerId, 1);
     const plain = await openSocket(h, r, "plain");
@@ -172,18 +173,18 @@ describe("WebSockets through the gateway: runner disconnects", () => {
     await r.close();
     expect(await plain.client.closed).toEqual({ code: 1000, reason: "actor.stopped" });
     // The hibernatable socket stays connected, waiting for its actor.
-    await eventually(() => (h.gateway.hibernatingRequests("sleepy").length === 1 ? true : undefined));
+    await eventually("1 hibernating request for sleepy", () => h.gateway.hibernatingRequests("sleepy").length === 1);
     expect(sleepy.client.ws.readyState).toBe(sleepy.client.ws.OPEN);
     sleepy.client.ws.close();
     await sleepy.client.closed;
-    await eventually(() => (h.gateway.inFlight === 0 ? true : undefined));
+    await eventually("no request in flight", () => h.gateway.inFlight === 0);
   });
 });
 
 describe("WebSockets through the gateway: shutdown", () => {
   it("closes client sockets with 1001 guard.going_away and tells the runner", async () => {
     const h = await startHarness();
-    const r = await ScriptedRunner.connect(h);
+    const r = await ScriptedRunner.connect(h.endpoint);
     h.router.place("bye", r.runnerId, 1);
     const { client, id } = await openSocket(h, r, "bye");
     await h.gateway.close();
@@ -202,8 +203,8 @@ describe("hibernatable WebSockets", () => {
   let r2: ScriptedRunner;
   beforeAll(async () => {
     h = await startHarness({ hwsMaxPendingMessages: 5, hwsMaxPendingBytes: 64, hwsAckTimeoutMs: 300, gcIntervalMs: 50 });
-    r = await ScriptedRunner.connect(h, "first");
-    r2 = await ScriptedRunner.connect(h, "second");
+    r = await ScriptedRunner.connect(h.endpoint, { name: "first" });
+    r2 = await ScriptedRunner.connect(h.endpoint, { name: "second" });
   });
   afterAll(async () => {
     await r.close();
@@ -264,7 +265,7 @@ describe("hibernatable WebSockets", () => {
     client.ws.send("a");
     await r.expectTunnel("ToClientWebSocketMessage");
     r.reply(id, { tag: "ToServerWebSocketClose", val: { code: 1000, reason: null, hibernate: true } });
-    await eventually(() => (h.gateway.hibernatingRequests("hws-2").length === 1 ? true : undefined));
+    await eventually("1 hibernating request for hws-2", () => h.gateway.hibernatingRequests("hws-2").length === 1);
     h.router.stop("hws-2");
     // The actor runs again for some other reason: the socket resumes without a client message.
     h.router.place("hws-2", r.runnerId, 2);
@@ -334,6 +335,6 @@ describe("hibernatable WebSockets", () => {
     await r.expectTunnel("ToClientWebSocketMessage");
     expect(await client.closed).toEqual({ code: 1011, reason: "guard.websocket_service_timeout" });
     expect((await r.expectTunnel("ToClientWebSocketClose")).val).toEqual({ code: 1011, reason: "ws.downstream_closed" });
-    await eventually(() => (h.gateway.inFlight === 0 ? true : undefined));
+    await eventually("no request in flight", () => h.gateway.inFlight === 0);
   });
 });

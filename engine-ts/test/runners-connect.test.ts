@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { runner } from "@actorwire/protocol";
+import { eventually } from "@actorwire/testkit";
 import { Runner } from "@rivetkit/engine-runner";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
@@ -130,16 +131,6 @@ async function connectV7(t: TestEngine, query: Record<string, string> = {}, name
 
 const reasonOf = (id: string) => new RegExp(`^${id.replace(".", "\\.")}#[0-9a-f-]{36}$`);
 
-/** Polls until `check` returns a value, for at most `ms` (a generous bound, not a timing claim). */
-async function eventually<T>(check: () => T | undefined, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("runner handshake", async () => {
   const t = await startEngine();
@@ -164,7 +155,7 @@ describe("runner handshake", async () => {
     expect(await socket.nextV7()).toEqual({ tag: "ToClientCommands", val: [] });
 
     const runnerId = init.tag === "ToClientInit" ? init.val.runnerId : "";
-    const connection = await eventually(() => t.engine.runners.connection(runnerId));
+    const connection = await eventually("the runner's connection", () => t.engine.runners.connection(runnerId));
     expect(connection).toMatchObject({
       protocolVersion: 7,
       family: "mk2",
@@ -258,7 +249,7 @@ describe("runner handshake", async () => {
     const closed = await first.socket.closed;
     expect(closed.code).toBe(1000);
     expect(closed.reason).toMatch(reasonOf("ws.eviction"));
-    await eventually(() => (evictions.length > 0 ? true : undefined));
+    await eventually("an eviction", () => evictions.length > 0);
     expect(evictions).toEqual([true]);
     // The newer socket is the runner's current connection and is still served.
     const current = t.engine.runners.connection(first.runnerId) as RunnerConnection;
@@ -317,7 +308,7 @@ describe("runner handshake", async () => {
     const off = t.engine.runners.on("draining", (c) => draining.push(c.runnerId));
     const { socket, runnerId } = await connectV7(t);
     socket.send(runner.v7.encodeToServer({ tag: "ToServerStopping", val: null }));
-    await eventually(() => (draining.length > 0 ? true : undefined));
+    await eventually("a draining notice", () => draining.length > 0);
     expect(draining).toEqual([runnerId]);
     expect(t.engine.runners.connection(runnerId)?.draining).toBe(true);
     off();
@@ -446,7 +437,7 @@ describe("liveness", async () => {
     }
     expect(stamps.length).toBeGreaterThan(3);
     for (let i = 1; i < stamps.length; i++) expect(stamps[i]).toBeGreaterThan(stamps[i - 1] as bigint);
-    const rtt = await eventually(() => connection.rttMs);
+    const rtt = await eventually("a round-trip time", () => connection.rttMs);
     expect(rtt).toBeGreaterThanOrEqual(0);
     expect(rtt).toBeLessThan(5000);
     expect(connection.lastPongAt).toBeGreaterThan(connection.connectedAt);
@@ -513,7 +504,7 @@ describe("Rivet's own runner (@rivetkit/engine-runner 2.2.1)", async () => {
       expect(events).toEqual([`connected ${runnerId}`]);
 
       // It answers our pings: an RTT appears once the first pong arrives.
-      const rtt = await eventually(() => connection.rttMs);
+      const rtt = await eventually("a round-trip time", () => connection.rttMs);
       expect(rtt).toBeGreaterThanOrEqual(0);
 
       await rivet.shutdown(false);

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { runner } from "@actorwire/protocol";
+import { eventually } from "@actorwire/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -73,18 +74,9 @@ async function sleepActor(on: TestEngine, actorId: string): Promise<void> {
   expect((await fetch(`${on.base}/actors/${actorId}/sleep?namespace=default`, { method: "POST" })).status).toBe(200);
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function phase(on: TestEngine, actorId: string, want: string): Promise<void> {
-  await waitFor(`${actorId} ${want}`, () => (on.engine.lifecycle.state(actorId)?.phase === want ? true : undefined));
+  await eventually(`${actorId} ${want}`, () => on.engine.lifecycle.state(actorId)?.phase === want);
 }
 
 /** The v7 events the engine received from a runner: actor, generation, index and what. */
@@ -182,14 +174,14 @@ describe("runner protocol v3 through the mk1 bridge", () => {
     expect(second.init.lastEventIdx).toBe(-1n);
     expect(second.commands).toMatchObject([{ index: 1n, actorId: b, generation: 0, kind: "start" }]);
     // What the runner had seen reached the engine as a v7 ack of `a`'s start.
-    await waitFor("v7 ack", () => (v7Acks(t, runnerId).length > 0 ? true : undefined));
+    await eventually("v7 ack", () => v7Acks(t, runnerId).length > 0);
     expect(v7Acks(t, runnerId)).toEqual([{ actorId: a, generation: 0, index: 0n }]);
     await second.runner.close();
 
     // Having seen both, the runner is sent nothing again, and `b`'s start is acked for it.
     const third = await connect(t, { version: 3, name, key, lastCommandIdx: 1n });
     expect(third.commands).toEqual([]);
-    await waitFor("second v7 ack", () => (v7Acks(t, runnerId).length > 1 ? true : undefined));
+    await eventually("second v7 ack", () => v7Acks(t, runnerId).length > 1);
     const r = third.runner;
     try {
       r.sendEvents([
@@ -203,7 +195,7 @@ describe("runner protocol v3 through the mk1 bridge", () => {
       expect((await r.take("commands")).commands).toEqual([{ index: 2n, actorId: a, generation: 0, kind: "stop" }]);
       // An explicit ack (Rivet's runner sends one every 5 minutes) becomes per-generation v7 acks.
       r.ackCommands(2n);
-      await waitFor("stop ack", () => (v7Acks(t, runnerId).some((c) => c.index === 1n) ? true : undefined));
+      await eventually("stop ack", () => v7Acks(t, runnerId).some((c) => c.index === 1n));
       expect(v7Acks(t, runnerId)).toEqual([
         { actorId: a, generation: 0, index: 0n },
         { actorId: b, generation: 0, index: 0n },
@@ -296,7 +288,7 @@ describe("runner protocol v3 through the mk1 bridge", () => {
       { actorId: a, generation: 0, index: 1n, body: { alarmTs: null } },
     ]);
     await phase(t, a, "running");
-    await waitFor("watermark", () => (v7Events(t, first.init.runnerId).length === 2 ? true : undefined));
+    await eventually("watermark", () => v7Events(t, first.init.runnerId).length === 2);
     await first.runner.close();
 
     // A new process has seen no command (`lastCommandIdx` absent), so it hosts nothing and

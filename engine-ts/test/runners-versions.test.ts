@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { eventually } from "@actorwire/testkit";
 import { pino } from "pino";
 import { WebSocket } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,15 +38,6 @@ async function createActor(runnerName: string, key: string): Promise<string> {
   return ((await res.json()) as { actor: { actor_id: string } }).actor.actor_id;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function entries(kv: SeenKv): [string, string][] {
   if (!("ok" in kv) || (kv.ok !== "get" && kv.ok !== "list")) throw new Error(`expected entries, got ${JSON.stringify(kv)}`);
@@ -80,7 +72,7 @@ describe.each(VERSIONS.map((v) => [v] as const))("runner protocol v%i", (version
         },
       ]);
       r.sendEvents([{ actorId, generation: 0, index: 0n, body: { state: "running" } }]);
-      await waitFor("running", () => (engine.lifecycle.state(actorId)?.phase === "running" ? true : undefined));
+      await eventually("running", () => engine.lifecycle.state(actorId)?.phase === "running");
 
       // KV round trips, answered in the version's own KvResponse shape.
       expect(await r.kv(actorId, { put: [["a", "1"], ["b", "2"], ["c", "3"], ["d/x", "4"]] })).toEqual({ ok: "put" });
@@ -145,7 +137,7 @@ describe.each(VERSIONS.map((v) => [v] as const))("runner protocol v%i", (version
       // The gateway's index of its first message after the open; v1 does not carry it.
       expect(message.index).toBe(version === 1 ? undefined : 1);
       r.wsSend(open.address, `echo v${version}`);
-      await waitFor("echo", () => (received.length > 0 ? true : undefined));
+      await eventually("echo", () => received.length > 0);
       expect(received).toEqual([`echo v${version}`]);
       client.close(1000, "bye");
       expect(await r.take("wsClose")).toMatchObject({ code: 1000, reason: "bye" });
@@ -161,7 +153,7 @@ describe.each(VERSIONS.map((v) => [v] as const))("runner protocol v%i", (version
       const stop = await r.take("commands");
       expect(stop.commands).toEqual([{ index: 1n, actorId, generation: 0, kind: "stop" }]);
       r.sendEvents([{ actorId, generation: 0, index: 1n, body: { state: "stopped", ok: false } }]);
-      await waitFor("sleeping", () => (engine.lifecycle.state(actorId)?.phase === "sleeping" ? true : undefined));
+      await eventually("sleeping", () => engine.lifecycle.state(actorId)?.phase === "sleeping");
       expect(engine.lifecycle.state(actorId)).toMatchObject({ phase: "sleeping", generation: 0, runnerId: null });
       // mk1 runners ping the engine; the engine never pings them.
       if (isMk1(version)) expect(r.pings).toBe(0);

@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { createInterface } from "node:readline";
+import { Changes, eventually } from "./eventually.js";
 
 /**
  * The JSON lines a child process prints, kept in order, with a way to wait for one. Lines
@@ -8,7 +9,7 @@ import { createInterface } from "node:readline";
 export class JsonLines<T extends object> {
   readonly lines: T[] = [];
   readonly other: string[] = [];
-  private readonly wakeups = new Set<() => void>();
+  private readonly changes = new Changes();
 
   /** Reads `stream` to its end; every line wakes the waiters. */
   follow(stream: Readable): void {
@@ -22,7 +23,7 @@ export class JsonLines<T extends object> {
       }
       if (typeof parsed === "object" && parsed !== null) this.lines.push(parsed as T);
       else this.other.push(line);
-      for (const wake of [...this.wakeups]) wake();
+      this.changes.notify();
     });
   }
 
@@ -44,26 +45,12 @@ export class JsonLines<T extends object> {
    */
   wait<U extends T>(what: string, match: (line: T) => line is U, options?: WaitOptions): Promise<U>;
   wait(what: string, match: (line: T) => boolean, options?: WaitOptions): Promise<T>;
-  async wait(what: string, match: (line: T) => boolean, { from = 0, timeoutMs = 30_000 }: WaitOptions = {}): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [found] = this.filter(match, from);
-      if (found !== undefined) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        const tail = [...this.lines.slice(-15).map((l) => JSON.stringify(l)), ...this.other.slice(-5)].join("\n  ");
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last lines:\n  ${tail}`);
-      }
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.wakeups.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.wakeups.add(wake);
-      });
-    }
+  wait(what: string, match: (line: T) => boolean, { from = 0, timeoutMs = 30_000 }: WaitOptions = {}): Promise<T> {
+    return eventually(what, () => this.filter(match, from)[0], {
+      timeoutMs,
+      changes: this.changes,
+      describe: () => `last lines:\n  ${[...this.lines.slice(-15).map((l) => JSON.stringify(l)), ...this.other.slice(-5)].join("\n  ")}`,
+    }) as Promise<T>;
   }
 }
 

@@ -1,15 +1,15 @@
-import { once } from "node:events";
-import type { AddressInfo } from "node:net";
 import { runner as protocol } from "@actorwire/protocol";
+import { FakeEngine } from "@actorwire/conformance/src/runner/fake-engine.js";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { WebSocketServer, type WebSocket } from "ws";
 import { Runner, type RunnerHandler, type TunnelWebSocket } from "../src/runner/index.js";
 
-// The runner connection against a scripted engine peer: a real WebSocket server on loopback
-// that speaks runner protocol v7 with our codecs and does exactly what each test says, for
-// what a real engine cannot be made to do on cue (replayed and duplicate commands, malformed
-// frames, a changed runner ID, out-of-order KV answers, hibernatable socket indices).
+// Our runner SDK's own behaviour against conformance's engine peer (FakeEngine, a real
+// WebSocket server on loopback speaking runner protocol v7), for what a real engine cannot be
+// made to do on cue (replayed starts, hibernatable socket indices and restores) and for what
+// the SDK adds on top of the protocol (handler calls and their reasons, abort signals, limits
+// checked before sending). What any runner must do on the wire is checked by the conformance
+// runner suite, which runs against this runner and Rivet's (conformance/src/cli-runner-*.test.ts).
 
 type ToServer = protocol.v7.ToServer;
 type ValOf = { [M in ToServer as M["tag"]]: M["val"] };
@@ -28,43 +28,17 @@ function ab(text: string): ArrayBuffer {
   return encoder.encode(text).buffer as ArrayBuffer;
 }
 
-/** A scripted engine: answers `ToServerInit` with `ToClientInit` and the `replay` commands, records the rest. */
-class ScriptedEngine {
-  readonly inbox: ToServer[] = [];
-  readonly connects: { url: string; protocols: string[] }[] = [];
-  runnerId = "scripted-runner-id-000000000000";
-  replay: protocol.v7.CommandWrapper[] = [];
-  socket: WebSocket | undefined;
-  private readonly wakeups = new Set<() => void>();
+/**
+ * The fake engine with the runner's messages read off its trace, each at most once and in
+ * order, so that a test can take "the next ack" or "the next tunnel message of request 5".
+ */
+class Engine {
+  private readonly taken = new Set<number>();
 
-  private constructor(readonly server: WebSocketServer) {
-    server.on("connection", (ws, req) => {
-      this.socket = ws;
-      this.connects.push({ url: req.url ?? "", protocols: String(req.headers["sec-websocket-protocol"] ?? "").split(/,\s*/) });
-      ws.on("message", (data: Buffer) => {
-        const message = protocol.v7.decodeToServer(new Uint8Array(data));
-        if (message.tag === "ToServerInit") {
-          this.send({ tag: "ToClientInit", val: { runnerId: this.runnerId, metadata: { runnerLostThreshold: 60_000n, actorStopThreshold: 60_000n, serverlessDrainGracePeriod: null } } });
-          this.send({ tag: "ToClientCommands", val: this.replay });
-        }
-        this.inbox.push(message);
-        for (const w of [...this.wakeups]) w();
-      });
-    });
-  }
-
-  static async start(): Promise<ScriptedEngine> {
-    const server = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: () => "rivet" });
-    await once(server, "listening");
-    return new ScriptedEngine(server);
-  }
-
-  get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
+  constructor(readonly fake: FakeEngine) {}
 
   send(message: protocol.v7.ToClient): void {
-    this.socket?.send(protocol.v7.encodeToClient(message));
+    this.fake.current?.send(message);
   }
 
   commands(...commands: protocol.v7.CommandWrapper[]): void {
@@ -75,24 +49,25 @@ class ScriptedEngine {
     this.send({ tag: "ToClientTunnelMessage", val: { messageId: { gatewayId: GW, requestId: rid(requestId), messageIndex }, messageKind } });
   }
 
-  /** The next recorded message with this tag that matches (from index `from` on), removed from the inbox. */
-  async take<T extends ToServer["tag"]>(tag: T, match: (val: ValOf[T]) => boolean = () => true, timeoutMs = 10_000): Promise<ValOf[T]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.inbox.findIndex((m) => m.tag === tag && match(m.val as ValOf[T]));
-      if (i >= 0) return (this.inbox.splice(i, 1)[0] as ToServer).val as ValOf[T];
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no ${tag} in time; inbox: ${this.inbox.map((m) => m.tag).join(", ")}`);
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.wakeups.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, left);
-        this.wakeups.add(wake);
-      });
-    }
+  /** The first message with this tag that matches and was not taken before, marked taken. */
+  take<T extends ToServer["tag"]>(tag: T, match: (val: ValOf[T]) => boolean = () => true, timeoutMs = 10_000): Promise<ValOf[T]> {
+    return this.fake.trace.waitFor(
+      0,
+      (entry) => {
+        if (entry.kind !== "recv" || entry.message.tag !== tag || this.taken.has(entry.seq)) return undefined;
+        const val = entry.message.val as ValOf[T];
+        if (!match(val)) return undefined;
+        this.taken.add(entry.seq);
+        return val;
+      },
+      timeoutMs,
+      tag,
+    );
+  }
+
+  /** The messages with this tag not taken yet. */
+  untaken(tag: ToServer["tag"]): ToServer[] {
+    return this.fake.trace.collect(0, (entry) => (entry.kind === "recv" && entry.message.tag === tag && !this.taken.has(entry.seq) ? entry.message : undefined));
   }
 
   /** The next tunnel message of a request. */
@@ -104,7 +79,7 @@ class ScriptedEngine {
     return { index: m.messageId.messageIndex, kind: m.messageKind };
   }
 
-  /** The events recorded so far, flattened. */
+  /** The first event that matches, taking the whole batch it came in. */
   async event(match: (e: protocol.v7.EventWrapper) => boolean): Promise<protocol.v7.EventWrapper> {
     let found: protocol.v7.EventWrapper | undefined;
     await this.take("ToServerEvents", (events) => {
@@ -112,11 +87,6 @@ class ScriptedEngine {
       return found !== undefined;
     });
     return found as protocol.v7.EventWrapper;
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.server.clients) c.terminate();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 
@@ -149,9 +119,10 @@ interface Calls {
   signals: AbortSignal[];
 }
 
-async function setup(overrides: Partial<RunnerHandler> = {}, token?: string) {
-  const engine = await ScriptedEngine.start();
-  cleanup.push(() => engine.close());
+async function setup(overrides: Partial<RunnerHandler> = {}) {
+  const fake = await FakeEngine.start({ namespace: "ns one", runnerName: "scripted", token: "" });
+  cleanup.push(() => fake.close());
+  const engine = new Engine(fake);
   const calls: Calls = { starts: [], stops: [], sockets: [], received: [], closes: [], signals: [] };
   const handler: RunnerHandler = {
     onActorStart: async (info) => {
@@ -177,11 +148,10 @@ async function setup(overrides: Partial<RunnerHandler> = {}, token?: string) {
     ...overrides,
   };
   const runner = new Runner({
-    endpoint: engine.endpoint,
+    endpoint: fake.endpoint,
     namespace: "ns one",
     runnerName: "scripted",
     runnerKey: "key/1",
-    ...(token !== undefined ? { token } : {}),
     version: 3,
     totalSlots: 7,
     actorNames: { counter: { metadata: { a: 1 } } },
@@ -194,32 +164,6 @@ async function setup(overrides: Partial<RunnerHandler> = {}, token?: string) {
   await runner.start();
   return { engine, runner, calls };
 }
-
-describe("handshake", () => {
-  it("connects with the protocol URL and subprotocols and sends ToServerInit with its settings", async () => {
-    const { engine, runner } = await setup({}, "s3cret");
-    expect(runner.runnerId).toBe(engine.runnerId);
-    const { url, protocols } = engine.connects[0] as { url: string; protocols: string[] };
-    expect(url).toBe("/runners/connect?protocol_version=7&namespace=ns%20one&runner_key=key%2F1");
-    expect(protocols).toEqual(["rivet", "rivet_token.s3cret"]);
-    const init = await engine.take("ToServerInit");
-    expect(init).toEqual({
-      name: "scripted",
-      version: 3,
-      totalSlots: 7,
-      prepopulateActorNames: new Map([["counter", { metadata: '{"a":1}' }]]),
-      metadata: '{"region":"here"}',
-    });
-  });
-
-  it("answers a ping with its timestamp, and ignores malformed and text frames", async () => {
-    const { engine } = await setup();
-    engine.socket?.send(new Uint8Array([0xff, 0x00, 0x13]));
-    engine.socket?.send("not binary");
-    engine.send({ tag: "ToClientPing", val: { ts: 123456789n } });
-    expect(await engine.take("ToServerPong")).toEqual({ ts: 123456789n });
-  });
-});
 
 describe("commands and events", () => {
   it("starts once for a repeated start, reports Running after start, acks promptly, and reports Stopped after stop", async () => {
@@ -297,64 +241,20 @@ describe("commands and events", () => {
     const stopped = await engine.event((e) => isState(e, "a3", 0, "ActorStateStopped"));
     expect(stopped.inner).toMatchObject({ val: { state: { val: { code: protocol.v7.StopCode.Ok } } } });
   });
-
-  it("resends unacked events after a reconnect, not acked ones, and stops its actors when the runner ID changes", async () => {
-    const { engine, calls } = await setup();
-    engine.commands(start("r1", 0, 0), start("r2", 0, 0));
-    await engine.event((e) => isState(e, "r1", 0, "ActorStateRunning"));
-    await engine.event((e) => isState(e, "r2", 0, "ActorStateRunning"));
-    engine.send({ tag: "ToClientAckEvents", val: { lastEventCheckpoints: [{ actorId: "r1", generation: 0, index: 0n }] } });
-    await engine.take("ToServerAckCommands");
-    engine.inbox.length = 0;
-
-    engine.socket?.close(1011, "ws.going_away#test");
-    await engine.take("ToServerInit");
-    const resent = await engine.take("ToServerEvents");
-    expect(resent.map((e) => [e.checkpoint.actorId, e.checkpoint.index])).toEqual([["r2", 0n]]);
-    expect(calls.stops).toEqual([]);
-
-    // The engine gave up on the old identity: every local actor stops with reason lost.
-    engine.runnerId = "scripted-runner-id-111111111111";
-    engine.socket?.close(1011, "ws.going_away#test");
-    await engine.take("ToServerInit", () => true, 15_000);
-    await engine.event((e) => isState(e, "r1", 0, "ActorStateStopped"));
-    expect(calls.stops.map(([a, , r]) => [a, r]).sort()).toEqual([["r1", "lost"], ["r2", "lost"]]);
-  });
 });
 
 describe("KV", () => {
-  it("numbers requests, matches answers out of order, maps engine refusals, and answers a range delete with KvDeleteResponse", async () => {
-    const { engine, runner } = await setup();
-    const first = runner.kv.get("k1", [encoder.encode("a"), encoder.encode("b"), encoder.encode("c")]);
-    const second = runner.kv.deleteRange("k1", encoder.encode("a"), encoder.encode("b"));
-    const third = runner.kv.put("k1", [[encoder.encode("x"), encoder.encode("y")]]);
-    const r1 = await engine.take("ToServerKvRequest", (v) => v.data.tag === "KvGetRequest");
-    const r2 = await engine.take("ToServerKvRequest", (v) => v.data.tag === "KvDeleteRangeRequest");
-    const r3 = await engine.take("ToServerKvRequest", (v) => v.data.tag === "KvPutRequest");
-    expect(new Set([r1.requestId, r2.requestId, r3.requestId]).size).toBe(3);
-    engine.send({ tag: "ToClientKvResponse", val: { requestId: r3.requestId, data: { tag: "KvErrorResponse", val: { message: "actor does not belong to runner" } } } });
-    engine.send({ tag: "ToClientKvResponse", val: { requestId: r2.requestId, data: { tag: "KvDeleteResponse", val: null } } });
-    const meta = { version: ab("x"), updateTs: 0n };
-    engine.send({
-      tag: "ToClientKvResponse",
-      val: { requestId: r1.requestId, data: { tag: "KvGetResponse", val: { keys: [ab("c"), ab("a")], values: [ab("3"), ab("1")], metadata: [meta, meta] } } },
-    });
-    expect((await first).map((v) => (v === null ? null : decoder.decode(v)))).toEqual(["1", null, "3"]);
-    await expect(second).resolves.toBeUndefined();
-    await expect(third).rejects.toMatchObject({ name: "RunnerError", id: "kv.refused", message: "actor does not belong to runner" });
-  });
-
   it("refuses over-limit calls without sending them", async () => {
     const { engine, runner } = await setup();
     await expect(runner.kv.get("k", Array.from({ length: 129 }, () => new Uint8Array(1)))).rejects.toMatchObject({ id: "kv.limit_exceeded" });
     await expect(runner.kv.list("k", { kind: "prefix", prefix: new Uint8Array(2047) })).rejects.toMatchObject({ id: "kv.limit_exceeded" });
     await expect(runner.kv.list("k", { kind: "all" }, { limit: -1 })).rejects.toMatchObject({ id: "kv.invalid_request" });
-    expect(engine.inbox.filter((m) => m.tag === "ToServerKvRequest")).toEqual([]);
+    expect(engine.untaken("ToServerKvRequest")).toEqual([]);
   });
 });
 
 describe("tunnel", () => {
-  async function running(engine: ScriptedEngine, actorId: string, hibernating: protocol.v7.HibernatingRequest[] = []) {
+  async function running(engine: Engine, actorId: string, hibernating: protocol.v7.HibernatingRequest[] = []) {
     engine.commands(start(actorId, 0, 0, hibernating));
     await engine.event((e) => isState(e, actorId, 0, "ActorStateRunning"));
   }
@@ -362,15 +262,6 @@ describe("tunnel", () => {
   function requestStart(actorId: string, path: string, body: string | null, stream = false, method = "POST"): protocol.v7.ToClientTunnelMessageKind {
     return { tag: "ToClientRequestStart", val: { actorId, method, path, headers: new Map([["x-a", "b"]]), body: body === null ? null : ab(body), stream } };
   }
-
-  it("answers 503 runner.actor_not_found for an actor not hosted here", async () => {
-    const { engine } = await setup();
-    engine.tunnel(1, 0, requestStart("nobody", "/x", null, false, "GET"));
-    const { index, kind } = await engine.tunnelOut(1);
-    expect(index).toBe(0);
-    expect(kind).toMatchObject({ tag: "ToServerResponseStart", val: { status: 503, stream: false } });
-    expect((kind.val as protocol.v7.ToServerResponseStart).headers.get("x-rivet-error")).toBe("runner.actor_not_found");
-  });
 
   it("feeds a streamed request body from chunks, aborts on RequestAbort, and refuses a body over 20 MiB with a 500", async () => {
     const { engine, calls } = await setup();
@@ -436,7 +327,7 @@ describe("tunnel", () => {
     engine.commands(stop("w2", 0, 1));
     expect(await engine.tunnelOut(7)).toEqual({ index: 1, kind: { tag: "ToServerWebSocketClose", val: { code: 1000, reason: "actor.stopped", hibernate: false } } });
     await engine.event((e) => isState(e, "w2", 0, "ActorStateStopped"));
-    expect(engine.inbox.filter((m) => m.tag === "ToServerTunnelMessage")).toEqual([]);
+    expect(engine.untaken("ToServerTunnelMessage")).toEqual([]);
     expect(calls.closes).toEqual([{ code: 1000, reason: "actor.stopped" }]);
   });
 

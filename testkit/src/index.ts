@@ -6,6 +6,7 @@
 export { EngineProcess, repoRoot, type CreateActorOptions, type EngineLine, type EngineProcessOptions } from "./engine-process.js";
 export { JsonLines, type WaitOptions } from "./json-lines.js";
 export { Changes, eventually, type EventuallyOptions, type NotYet } from "./eventually.js";
+export { withSkips, type SkipGroup, type SkippingRegistrar, type TestRegistrar } from "./skips.js";
 export { RUNNING, ScriptedRunner, stoppedEvent, type Checkpoint, type ScriptedRunnerOptions, type ToClientVal, type TunnelVal } from "./scripted-runner.js";
 export { freePort, spawnTracked, stopProcess, removeOnExit, forgetTempDir } from "./processes.js";
 export { RivetEngineProcess, rivetEngineEnv, rivetEnginePath, rivetEngineVersion } from "./rivet-engine.js";

@@ -7,6 +7,7 @@
  */
 
 import fc from "fast-check";
+import { type SkipGroup, withSkips } from "@actorwire/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { StorageError } from "./errors.js";
 import type { Entry, Mutation, ScanOptions, Storage } from "./storage.js";
@@ -16,8 +17,8 @@ export interface StorageFactory {
   /** A new, empty store. */
   create(): Storage;
   /**
-   * For persistent backends: closes `storage` and opens the same data again. Without it, the
-   * persistence cases are not part of the suite.
+   * For persistent backends: closes `storage` and opens the same data again. A backend without
+   * it skips the persistence cases (see {@link StorageSuiteOptions.skip}).
    */
   reopen?(storage: Storage): Storage;
   /** How many runs each property test makes; default 100. */
@@ -43,8 +44,15 @@ function expectStorageError(f: () => unknown, code: string): void {
   expect.fail(`expected storage.${code} to be thrown`);
 }
 
+/** What a backend's test file passes besides its factory. */
+export interface StorageSuiteOptions {
+  /** Cases this backend does not support, each group with its reason; they are reported as skipped. */
+  readonly skip?: readonly SkipGroup[];
+}
+
 /** Registers the shared storage cases under `describe(name)`. */
-export function describeStorage(name: string, factory: StorageFactory): void {
+export function describeStorage(name: string, factory: StorageFactory, options: StorageSuiteOptions = {}): void {
+  const test = withSkips(it, options.skip);
   describe(name, () => {
     const open: Storage[] = [];
     const create = (): Storage => {
@@ -57,13 +65,13 @@ export function describeStorage(name: string, factory: StorageFactory): void {
     });
 
     describe("reads and writes", () => {
-      it("starts empty", () => {
+      test("starts empty", () => {
         const st = create();
         expect(st.get(s("a"))).toBeUndefined();
         expect(st.scan()).toEqual([]);
       });
 
-      it("puts, overwrites and deletes single keys", () => {
+      test("puts, overwrites and deletes single keys", () => {
         const st = create();
         st.write([{ op: "put", key: s("a"), value: s("1") }]);
         expect(st.get(s("a"))).toEqual(s("1"));
@@ -75,7 +83,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         st.write([{ op: "delete", key: s("a") }]);
       });
 
-      it("stores the empty key and the empty value", () => {
+      test("stores the empty key and the empty value", () => {
         const st = create();
         st.write([
           { op: "put", key: b(), value: s("empty key") },
@@ -89,14 +97,14 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         ]);
       });
 
-      it("orders keys as unsigned bytes, a prefix before its extensions", () => {
+      test("orders keys as unsigned bytes, a prefix before its extensions", () => {
         const st = create();
         const keys = [b(0xff, 0xff), b(0x80), b(0x00, 0x00), b(0x7f), b(0xff), b(), b(0x01), b(0x00), b(0x00, 0xff)];
         st.write(keys.map((key) => ({ op: "put", key, value: key })));
         expect(keysOf(st.scan())).toEqual(["", "00", "0000", "00ff", "01", "7f", "80", "ff", "ffff"]);
       });
 
-      it("round-trips values of several MiB", () => {
+      test("round-trips values of several MiB", () => {
         const st = create();
         const big = new Uint8Array(5 * 1024 * 1024 + 3);
         for (let i = 0; i < big.length; i++) big[i] = (i * 31 + 7) & 0xff;
@@ -107,7 +115,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(Buffer.compare(read, big)).toBe(0);
       });
 
-      it("copies what it is given and what it hands out", () => {
+      test("copies what it is given and what it hands out", () => {
         const st = create();
         const key = s("k");
         const value = s("v1");
@@ -121,7 +129,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(st.get(s("k"))).toEqual(s("v1"));
       });
 
-      it("returns plain Uint8Arrays", () => {
+      test("returns plain Uint8Arrays", () => {
         const st = create();
         st.write([{ op: "put", key: s("k"), value: s("v") }]);
         expect(Object.getPrototypeOf(st.get(s("k")))).toBe(Uint8Array.prototype);
@@ -137,14 +145,14 @@ export function describeStorage(name: string, factory: StorageFactory): void {
       const scanKeys = (st: Storage, options?: ScanOptions): string[] =>
         st.scan(options).map((e) => new TextDecoder().decode(e.key));
 
-      it("includes start and excludes end by default", () => {
+      test("includes start and excludes end by default", () => {
         const st = create();
         fill(st);
         expect(scanKeys(st, { start: s("a1"), end: s("b1") })).toEqual(["a1", "a2", "b"]);
         expect(scanKeys(st, { start: s("a0"), end: s("b") })).toEqual(["a1", "a2"]);
       });
 
-      it("includes end when asked", () => {
+      test("includes end when asked", () => {
         const st = create();
         fill(st);
         expect(scanKeys(st, { start: s("a1"), end: s("b1"), endInclusive: true })).toEqual(["a1", "a2", "b", "b1"]);
@@ -152,7 +160,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(scanKeys(st, { start: s("a"), end: s("a"), endInclusive: true })).toEqual(["a"]);
       });
 
-      it("runs open-ended in either direction", () => {
+      test("runs open-ended in either direction", () => {
         const st = create();
         fill(st);
         expect(scanKeys(st, { start: s("b") })).toEqual(["b", "b1", "c"]);
@@ -160,7 +168,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(scanKeys(st, {})).toEqual(["a", "a1", "a2", "b", "b1", "c"]);
       });
 
-      it("reverses and limits from the far end", () => {
+      test("reverses and limits from the far end", () => {
         const st = create();
         fill(st);
         expect(scanKeys(st, { start: s("a1"), end: s("b1"), endInclusive: true, reverse: true })).toEqual(["b1", "b", "a2", "a1"]);
@@ -171,7 +179,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(scanKeys(st, { limit: Number.MAX_SAFE_INTEGER })).toHaveLength(6);
       });
 
-      it("returns nothing for an empty or inverted range", () => {
+      test("returns nothing for an empty or inverted range", () => {
         const st = create();
         fill(st);
         expect(scanKeys(st, { start: s("b"), end: s("b") })).toEqual([]);
@@ -179,7 +187,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(scanKeys(st, { start: s("c"), end: s("a"), endInclusive: true, reverse: true })).toEqual([]);
       });
 
-      it("scans a prefix, the prefix itself included", () => {
+      test("scans a prefix, the prefix itself included", () => {
         const st = create();
         fill(st);
         expect(scanKeys(st, { prefix: s("a") })).toEqual(["a", "a1", "a2"]);
@@ -189,7 +197,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(scanKeys(st, { prefix: b() })).toHaveLength(6);
       });
 
-      it("scans prefixes that end in 0xFF bytes", () => {
+      test("scans prefixes that end in 0xFF bytes", () => {
         const st = create();
         const keys = [b(0x01), b(0x01, 0xff), b(0x01, 0xff, 0x00), b(0x01, 0xff, 0xff), b(0x02), b(0xff), b(0xff, 0xff, 0x01)];
         st.write(keys.map((key) => ({ op: "put", key, value: b() })));
@@ -198,7 +206,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(keysOf(st.scan({ prefix: b(0xff, 0xff) }))).toEqual(["ffff01"]);
       });
 
-      it("refuses a limit that is not a non-negative integer", () => {
+      test("refuses a limit that is not a non-negative integer", () => {
         const st = create();
         expectStorageError(() => st.scan({ limit: -1 }), "invalid_argument");
         expectStorageError(() => st.scan({ limit: 1.5 }), "invalid_argument");
@@ -207,7 +215,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
     });
 
     describe("write batches", () => {
-      it("applies puts, deletes and delete-ranges in order", () => {
+      test("applies puts, deletes and delete-ranges in order", () => {
         const st = create();
         st.write(["a", "b", "c", "d", "e"].map((k) => ({ op: "put", key: s(k), value: s(k) })));
         st.write([
@@ -226,7 +234,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         ]);
       });
 
-      it("deletes a half-open range, or to the end without an end key", () => {
+      test("deletes a half-open range, or to the end without an end key", () => {
         const st = create();
         st.write(["a", "a1", "b", "b1", "c"].map((k) => ({ op: "put", key: s(k), value: b() })));
         st.write([{ op: "deleteRange", start: s("a"), end: s("b") }]);
@@ -238,7 +246,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(st.scan()).toHaveLength(1);
       });
 
-      it("applies none of a batch that holds an invalid mutation", () => {
+      test("applies none of a batch that holds an invalid mutation", () => {
         const st = create();
         const bad = [
           { op: "put", key: s("a"), value: s("1") },
@@ -250,7 +258,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(st.scan()).toEqual([]);
       });
 
-      it("accepts an empty batch", () => {
+      test("accepts an empty batch", () => {
         const st = create();
         st.write([]);
         expect(st.scan()).toEqual([]);
@@ -258,7 +266,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
     });
 
     describe("transactions", () => {
-      it("commits reads and writes and returns the body's result", () => {
+      test("commits reads and writes and returns the body's result", () => {
         const st = create();
         st.write([{ op: "put", key: s("n"), value: b(41) }]);
         const result = st.transaction((tx) => {
@@ -273,7 +281,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(st.get(s("n"))).toEqual(b(42));
       });
 
-      it("undoes every write of a body that throws and rethrows its error unchanged", () => {
+      test("undoes every write of a body that throws and rethrows its error unchanged", () => {
         const st = create();
         st.write(["a", "b", "c"].map((k) => ({ op: "put", key: s(k), value: s(k) })));
         const boom = new Error("boom");
@@ -295,7 +303,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         ]);
       });
 
-      it("nests: an inner failure undoes only the inner writes", () => {
+      test("nests: an inner failure undoes only the inner writes", () => {
         const st = create();
         st.transaction((tx) => {
           tx.put(s("outer"), b(1));
@@ -313,7 +321,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(st.scan().map((e) => new TextDecoder().decode(e.key))).toEqual(["inner ok", "outer"]);
       });
 
-      it("undoes a committed inner transaction when the outer one fails", () => {
+      test("undoes a committed inner transaction when the outer one fails", () => {
         const st = create();
         expect(() =>
           st.transaction(() => {
@@ -324,7 +332,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(st.scan()).toEqual([]);
       });
 
-      it("refuses an async body and keeps none of its writes", () => {
+      test("refuses an async body and keeps none of its writes", () => {
         const st = create();
         expectStorageError(
           () =>
@@ -336,7 +344,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expect(st.scan()).toEqual([]);
       });
 
-      it("refuses a handle used after its transaction ended", () => {
+      test("refuses a handle used after its transaction ended", () => {
         const st = create();
         let escaped: Parameters<Parameters<Storage["transaction"]>[0]>[0] | undefined;
         st.transaction((tx) => {
@@ -349,7 +357,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
     });
 
     describe("lifecycle", () => {
-      it("refuses use after close and allows closing twice", () => {
+      test("refuses use after close and allows closing twice", () => {
         const st = factory.create();
         st.close();
         st.close();
@@ -359,10 +367,9 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         expectStorageError(() => st.transaction(() => 1), "closed");
       });
 
-      // Only persistent backends have this case; an in-memory store registers no test for it
-      // rather than a skipped one.
-      const reopen = factory.reopen;
-      if (reopen !== undefined) it("keeps committed data across close and reopen", () => {
+      test("keeps committed data across close and reopen", () => {
+        const reopen = factory.reopen;
+        if (reopen === undefined) throw new Error("this backend cannot reopen its data: skip the case with a reason");
         let st = factory.create();
         st.write([
           { op: "put", key: s("a"), value: s("1") },
@@ -384,7 +391,7 @@ export function describeStorage(name: string, factory: StorageFactory): void {
     describe("properties against a model", () => {
       const runs = factory.propertyRuns ?? 100;
 
-      it("random batches and transactions leave the same data, and scans agree", () => {
+      test("random batches and transactions leave the same data, and scans agree", () => {
         fc.assert(
           fc.property(fc.array(stepArb, { maxLength: 25 }), fc.array(scanArb, { minLength: 1, maxLength: 8 }), (steps, scans) => {
             const st = factory.create();
@@ -425,6 +432,8 @@ export function describeStorage(name: string, factory: StorageFactory): void {
         );
       });
     });
+
+    it("skips only cases the suite has", () => test.checkAllUsed());
   });
 }
 

@@ -1,7 +1,7 @@
 /**
  * What handles and connections share within one client: the resolved configuration, the
- * engine API, the WebSocket implementation, and the set of open sockets and connections
- * that `client.dispose()` closes.
+ * engine API, the HTTP transport of stateless calls, the WebSocket implementation, and the
+ * set of open sockets and connections that `client.dispose()` closes.
  */
 import type { ResolvedClientConfig } from "./config.js";
 import type { ActorConnRaw } from "./connection.js";
@@ -10,11 +10,15 @@ import { ClientDisposedError } from "./errors.js";
 import { ActorHandleRaw } from "./handle.js";
 import { withActionMethods } from "./proxy.js";
 import type { ActorResolver } from "./resolver.js";
+import type { HttpTransport } from "./transport.js";
+import { createTransport } from "#transport";
 import { type WebSocketConstructor, importWebSocket } from "./websocket.js";
 
 /** @internal Shared state of one client. */
 export class ClientContext {
   readonly api: EngineApi;
+  /** Stateless calls' HTTP (a keep-alive pool under Node), closed by `dispose`. */
+  readonly http: HttpTransport = createTransport();
   private disposed = false;
   private readonly conns = new Set<ActorConnRaw>();
   private readonly sockets = new Set<WebSocket>();
@@ -24,6 +28,7 @@ export class ClientContext {
     this.api = new EngineApi(
       () => this.current,
       () => this.lookupMetadata(),
+      this.http,
     );
   }
 
@@ -76,12 +81,9 @@ export class ClientContext {
       try {
         const headers = new Headers(this.current.headers);
         if (this.current.token !== undefined) headers.set("authorization", `Bearer ${this.current.token}`);
-        const res = await fetch(`${this.current.endpoint}/metadata`, { headers });
-        if (!res.ok) {
-          await res.body?.cancel();
-          return;
-        }
-        const body = (await res.json()) as { clientEndpoint?: unknown; clientNamespace?: unknown; clientToken?: unknown };
+        const res = await this.http.send(`${this.current.endpoint}/metadata`, { method: "GET", headers });
+        if (!res.ok) return;
+        const body = JSON.parse(new TextDecoder().decode(res.body)) as { clientEndpoint?: unknown; clientNamespace?: unknown; clientToken?: unknown };
         if (typeof body.clientEndpoint === "string" && body.clientEndpoint !== "") {
           this.current = {
             ...this.current,
@@ -111,6 +113,7 @@ export class ClientContext {
       }
     }
     this.sockets.clear();
+    this.http.close();
     await Promise.all(conns.map((c) => c.dispose()));
   }
 }

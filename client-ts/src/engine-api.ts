@@ -8,7 +8,7 @@ import { serializeActorKey } from "@actorwire/protocol";
 import type { ResolvedClientConfig } from "./config.js";
 import { ClientHttpError, ClientProtocolError } from "./errors.js";
 import { base64 } from "./gateway.js";
-import { fetchOrThrow, readBody } from "./transport.js";
+import type { HttpTransport } from "./transport.js";
 
 /** An actor as the API reports it (the fields the client uses). */
 export interface ApiActor {
@@ -37,7 +37,8 @@ export interface CreateActorRequest {
 export class EngineApi {
   constructor(
     private readonly config: () => ResolvedClientConfig,
-    private readonly before: () => Promise<void> = () => Promise.resolve(),
+    private readonly before: () => Promise<void>,
+    private readonly http: HttpTransport,
   ) {}
 
   /** The actor named `name` with key `key`, or undefined when there is none. */
@@ -111,13 +112,12 @@ export class EngineApi {
     const headers = new Headers(config.headers);
     if (config.token !== undefined) headers.set("authorization", `Bearer ${config.token}`);
     if (body !== undefined) headers.set("content-type", "application/json");
-    const response = await fetchOrThrow(
+    const response = await this.http.send(
       url.toString(),
       { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) },
       signal,
     );
-    const bytes = await readBody(response, signal);
-    const text = new TextDecoder().decode(bytes);
+    const text = new TextDecoder().decode(response.body);
     let parsed: unknown;
     try {
       parsed = text === "" ? {} : JSON.parse(text);

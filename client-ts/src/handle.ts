@@ -95,10 +95,9 @@ export class ActorHandleRaw {
         const url = directGatewayUrl(this.ctx.config, actorId, `/action/${encodeURIComponent(opts.name)}`);
         const headers = gatewayHeaders(this.ctx.config, { encoding, params, skipReadyWait: this.skip(opts) });
         headers.set("content-type", contentTypeFor(encoding));
-        const response = await fetchOrThrow(url, { method: "POST", headers, body: body as BodyInit }, signal);
-        const bytes = await readBody(response, signal);
-        if (!response.ok) throw errorFromResponse(response, bytes, encoding);
-        return decodeActionResponse(bytes, encoding) as Response;
+        const response = await this.ctx.http.send(url, { method: "POST", headers, body }, signal);
+        if (!response.ok) throw errorFromResponse(response, response.body, encoding);
+        return decodeActionResponse(response.body, encoding) as Response;
       });
     } finally {
       cleanup();
@@ -130,10 +129,9 @@ export class ActorHandleRaw {
         const url = directGatewayUrl(this.ctx.config, actorId, `/queue/${encodeURIComponent(name)}`);
         const headers = gatewayHeaders(this.ctx.config, { encoding, params, skipReadyWait: this.skip({}) });
         headers.set("content-type", contentTypeFor(encoding));
-        const response = await fetchOrThrow(url, { method: "POST", headers, body: payload as BodyInit }, options.signal);
-        const bytes = await readBody(response, options.signal);
-        if (!response.ok) throw errorFromResponse(response, bytes, encoding);
-        const result = decodeQueueSendResponse(bytes, encoding);
+        const response = await this.ctx.http.send(url, { method: "POST", headers, body: payload }, options.signal);
+        if (!response.ok) throw errorFromResponse(response, response.body, encoding);
+        const result = decodeQueueSendResponse(response.body, encoding);
         return options.wait === true ? result : undefined;
       });
     };

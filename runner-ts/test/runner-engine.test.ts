@@ -1,10 +1,10 @@
 import { EngineProcess } from "@actorwire/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestHost } from "./runner-host.js";
-import { type ScenarioContext, gatewayUrl, hibernationAcrossSleep, runnerScenarios, startedActor } from "./runner-scenarios.js";
+import { type ScenarioContext, runnerScenarios } from "./runner-scenarios.js";
 
 // The runner connection against our engine binary (a child process on a random port): the
-// shared scenarios, plus what only our engine does (it relays streamed responses).
+// shared scenarios, plus what only our engine reports (its runner listing).
 
 const RUNNER = "runner-e2e";
 let engine: EngineProcess;
@@ -34,22 +34,4 @@ describe("against our engine", () => {
   });
 
   runnerScenarios(context);
-
-  it("relays a response body of unknown length as a stream", async () => {
-    const ctx = context();
-    const actorId = await startedActor(ctx, "streamed");
-    const res = await fetch(gatewayUrl(ctx, actorId, "/stream?chunks=5&size=1000"));
-    expect(res.status).toBe(200);
-    expect(res.headers.get("x-streamed")).toBe("yes");
-    // Chunked: the length was not known when the head went out.
-    expect(res.headers.get("content-length")).toBeNull();
-    expect(res.headers.get("transfer-encoding")).toBe("chunked");
-    const body = Buffer.from(await res.arrayBuffer());
-    expect(body.length).toBe(5000);
-    for (let i = 0; i < 5; i++) expect(body.subarray(i * 1000, (i + 1) * 1000).every((b) => b === 0x30 + i)).toBe(true);
-  });
-
-  it("keeps a hibernatable WebSocket across a sleep and wakes the actor for its next message", async () => {
-    await hibernationAcrossSleep(context(), "hibernating");
-  });
 });

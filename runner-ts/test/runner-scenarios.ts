@@ -4,7 +4,8 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { describe, expect, it } from "vitest";
+import { type SkipGroup, withSkips } from "@actorwire/testkit";
+import { describe, expect, it as vitestIt } from "vitest";
 import { WebSocket } from "ws";
 import { type TestHost, patternBytes } from "./runner-host.js";
 
@@ -66,8 +67,18 @@ function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Registers every shared scenario; `context` is read inside each test (after beforeAll). */
-export function runnerScenarios(context: () => ScenarioContext): void {
+/** What an engine's test file passes besides its context. */
+export interface ScenarioOptions {
+  /** Scenarios this engine does not support, each group with its reason; they are reported as skipped. */
+  readonly skip?: readonly SkipGroup[];
+}
+
+/**
+ * Registers every shared scenario; `context` is read inside each test (after beforeAll). The
+ * host must have been made with `hibernate: true`.
+ */
+export function runnerScenarios(context: () => ScenarioContext, options: ScenarioOptions = {}): void {
+  const it = withSkips(vitestIt, options.skip);
   describe("handshake and start", () => {
     it("registers the runner and starts an actor the API creates, with its name and key", async () => {
       const ctx = context();
@@ -123,6 +134,20 @@ export function runnerScenarios(context: () => ScenarioContext): void {
       expect(await thrown.text()).toBe("Internal Server Error");
       const missing = await fetch(gatewayUrl(ctx, actorId, "/nowhere"));
       expect(missing.status).toBe(404);
+    });
+
+    it("relays a response body of unknown length as a stream", async () => {
+      const ctx = context();
+      const actorId = await startedActor(ctx, "streamed");
+      const res = await fetch(gatewayUrl(ctx, actorId, "/stream?chunks=5&size=1000"));
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-streamed")).toBe("yes");
+      // Chunked: the length was not known when the head went out.
+      expect(res.headers.get("content-length")).toBeNull();
+      expect(res.headers.get("transfer-encoding")).toBe("chunked");
+      const body = Buffer.from(await res.arrayBuffer());
+      expect(body.length).toBe(5000);
+      for (let n = 0; n < 5; n++) expect(body.subarray(n * 1000, (n + 1) * 1000).every((b) => b === 0x30 + n)).toBe(true);
     });
   });
 
@@ -307,15 +332,20 @@ export function runnerScenarios(context: () => ScenarioContext): void {
       expect((await fetch(gatewayUrl(ctx, actorId, "/destroy"), { method: "POST" })).status).toBe(200);
       expect(await ctx.host.next("stop", (e) => e.actorId === actorId, { from })).toMatchObject({ generation: 0, reason: "destroy" });
     });
+
+    it("keeps a hibernatable WebSocket across a sleep and wakes the actor for its next message", async () => {
+      await hibernationAcrossSleep(context(), "hibernating");
+    });
   });
+
+  vitestIt("skips only scenarios the suite has", () => it.checkAllUsed());
 }
 
 /**
  * A hibernatable WebSocket across a sleep: the client stays connected while the actor
- * sleeps, its next message wakes the actor, and the restored socket answers it. The host
- * must have been made with `hibernate: true`.
+ * sleeps, its next message wakes the actor, and the restored socket answers it.
  */
-export async function hibernationAcrossSleep(ctx: ScenarioContext, key: string): Promise<void> {
+async function hibernationAcrossSleep(ctx: ScenarioContext, key: string): Promise<void> {
   const actorId = await startedActor(ctx, key);
   const ws = new WebSocket(`${ctx.base.replace(/^http/, "ws")}/gateway/${actorId}/hws/chat`, ["rivet"]);
   const received: string[] = [];

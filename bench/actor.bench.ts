@@ -6,8 +6,8 @@
  * - **ours-on-rivet**: Rivet's `rivet-engine` 2.3.19 + our runner, to separate runner from engine;
  * - **rivetkit**: Rivet's `rivet-engine` 2.3.19 + rivetkit 2.3.19 (its native envoy).
  *
- * The client is the same small one for all three, so it does not dominate: `node:http`
- * keep-alive requests for stateless actions (`POST /gateway/{id}/action/increment`, json
+ * The client is the same small one for all three, so it does not dominate: undici `request`s
+ * over a keep-alive pool for stateless actions (`POST /gateway/{id}/action/increment`, json
  * encoding) and a `ws` WebSocket on `/gateway/{id}/connect` for actions over a connection.
  * Our runner answers an action only once its state change is durable (strict durability, the
  * default); rivetkit saves state on a 1-second interval.
@@ -22,7 +22,6 @@
  * BENCH_IDLE_ACTORS (10000), BENCH_IDLE_BUDGET_MS (60000), BENCH_COLD_STARTS (20).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import type { Agent } from "node:http";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +30,7 @@ import { clientMessages } from "@actorwire/protocol";
 import { rivetEnginePath } from "@actorwire/testkit/rivet-engine";
 import { ActorHostProcess, type HostKind } from "./support/actor-host.js";
 import { type EngineHandle, startOurs, startRivet } from "./support/engines.js";
-import { apiJson, httpRequest, keepAliveAgent } from "./support/http.js";
+import { apiJson, httpRequest, type KeepAlivePool, keepAliveAgent } from "./support/http.js";
 import { fmtInt, fmtMs, type LatencySummary, markdownTable, round, summarize } from "./support/stats.js";
 
 function positiveInt(name: string, fallback: number): number {
@@ -93,7 +92,7 @@ const ACTION_HEADERS = { "x-rivet-encoding": "json" };
  * Gets or creates an actor. `PUT /actors` is idempotent, so a failed attempt is retried:
  * Rivet's engine sometimes holds a creation for 30 s under a burst and then fails it.
  */
-async function createActor(agent: Agent, base: URL, key: string, name = "counter"): Promise<string> {
+async function createActor(agent: KeepAlivePool, base: URL, key: string, name = "counter"): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
       const res = await apiJson<{ actor: { actor_id: string } }>(agent, base, "PUT", "/actors?namespace=default", {
@@ -131,11 +130,11 @@ async function waitAcceptsActors(base: URL, tag: string): Promise<void> {
       }
     }
   } finally {
-    agent.destroy();
+    await agent.close();
   }
 }
 
-async function callAction(agent: Agent, base: URL, actorId: string): Promise<void> {
+async function callAction(agent: KeepAlivePool, base: URL, actorId: string): Promise<void> {
   const res = await httpRequest(agent, base, "POST", `/gateway/${actorId}/action/increment`, ACTION_BODY, ACTION_HEADERS);
   if (res.status !== 200) throw new Error(`action answered ${res.status}: ${res.body.toString("utf8").slice(0, 300)}`);
 }
@@ -149,7 +148,7 @@ async function statelessLatency(base: URL, actorId: string): Promise<LatencySumm
     await callAction(agent, base, actorId);
     ms.push(performance.now() - t0);
   }
-  agent.destroy();
+  await agent.close();
   return summarize(ms);
 }
 
@@ -223,7 +222,7 @@ async function actionsPerSecond(base: URL, actorIds: readonly string[], callers:
   };
   await run(SETTINGS.apsWarmupMs, false);
   const r = await run(SETTINGS.apsMs, true);
-  agent.destroy();
+  await agent.close();
   const s = summarize(r.latencies);
   return { callers, actors: Math.min(callers, actorIds.length), actionsPerSec: r.ok / r.seconds, p50Ms: s.p50, p99Ms: s.p99, errors: r.errors, firstError: r.firstError };
 }
@@ -237,7 +236,7 @@ async function coldStarts(base: URL, tag: string): Promise<LatencySummary> {
     await callAction(agent, base, id);
     ms.push(performance.now() - t0);
   }
-  agent.destroy();
+  await agent.close();
   return summarize(ms);
 }
 
@@ -261,7 +260,7 @@ async function idleMemory(base: URL, host: ActorHostProcess, tag: string, concur
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  agent.destroy();
+  await agent.close();
   const after = await host.stats();
   const rssDeltaBytes = after.rssBytes - before.rssBytes;
   const heapDeltaBytes = after.heapUsedBytes - before.heapUsedBytes;
@@ -300,7 +299,7 @@ async function benchStack(name: StackName): Promise<StackResult> {
     const many: string[] = [];
     for (let i = 0; i < 100; i++) many.push(await createActor(agent, base, `aps-${tag}-${i}`));
     await Promise.all(many.map((id) => callAction(agent, base, id)));
-    agent.destroy();
+    await agent.close();
     const aps: ApsResult[] = [];
     for (const callers of [1, 10, 100]) {
       console.error(`[${name}] actions/s, ${callers} callers each on its own actor`);
@@ -316,7 +315,7 @@ async function benchStack(name: StackName): Promise<StackResult> {
       const relaxedAgent = keepAliveAgent(1);
       const relaxed = await createActor(relaxedAgent, base, `interval-${tag}`, "counterInterval");
       await callAction(relaxedAgent, base, relaxed);
-      relaxedAgent.destroy();
+      await relaxedAgent.close();
       interval = { stateless: await statelessLatency(base, relaxed), connection: await connectionLatency(base, relaxed) };
     }
     return { stack: name, label: spec.label, stateless, connection, aps, coldStart, idle, ...(interval !== undefined ? { interval } : {}) };

@@ -1,56 +1,51 @@
 /**
- * The bench's HTTP client: plain `node:http` requests over keep-alive agents, a JSON helper for
- * the public API, and a closed-loop load generator (N clients, each sending its next request
- * as soon as the previous answer is read) with a bounded duration.
+ * The bench's HTTP client: undici's `request` over keep-alive pools (an undici `Agent` keeps
+ * one pool of connections per origin), as our Node client sends stateless calls, a JSON
+ * helper for the public API, and a closed-loop load generator (N clients, each sending its
+ * next request as soon as the previous answer is read) with a bounded duration.
  */
-import { Agent, request } from "node:http";
+import { Agent, type Dispatcher } from "undici";
 
 export interface HttpResult {
   readonly status: number;
   readonly body: Buffer;
 }
 
-/** Per-request ceiling, so a stuck engine fails the bench instead of hanging it. */
+/** A keep-alive pool of at most N connections per origin. */
+export type KeepAlivePool = Agent;
+
+/**
+ * Ceiling on waiting for an answer's headers and between body chunks, so a stuck engine fails
+ * the bench instead of hanging it.
+ */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export function keepAliveAgent(maxSockets: number): Agent {
-  return new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: "fifo" });
+/** A pool of at most `connections` keep-alive connections per origin; `close()` it when done. */
+export function keepAliveAgent(connections: number): KeepAlivePool {
+  return new Agent({ connections, pipelining: 1, headersTimeout: REQUEST_TIMEOUT_MS, bodyTimeout: REQUEST_TIMEOUT_MS });
 }
 
-/** One request; resolves with the whole body, rejects on a socket error or after 30 s. */
-export function httpRequest(
-  agent: Agent,
+/** One request; resolves with the whole body, rejects on a socket error or after 30 s without an answer. */
+export async function httpRequest(
+  agent: KeepAlivePool,
   base: URL,
   method: string,
   path: string,
   body?: string,
   headers: Record<string, string> = {},
 ): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: base.hostname,
-        port: base.port,
-        method,
-        path,
-        headers: body === undefined ? headers : { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }));
-        res.on("error", reject);
-      },
-    );
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path}: no answer in ${REQUEST_TIMEOUT_MS} ms`)));
-    req.on("error", reject);
-    req.end(body);
+  const res = await agent.request({
+    origin: base.origin,
+    method: method as Dispatcher.HttpMethod,
+    path,
+    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+    body: body ?? null,
   });
+  return { status: res.statusCode, body: Buffer.from(await res.body.arrayBuffer()) };
 }
 
 /** A JSON call to the public API that throws with the answer's body on a non-2xx status. */
-export async function apiJson<T>(agent: Agent, base: URL, method: string, path: string, body?: unknown): Promise<T> {
+export async function apiJson<T>(agent: KeepAlivePool, base: URL, method: string, path: string, body?: unknown): Promise<T> {
   const res = await httpRequest(agent, base, method, path, body === undefined ? undefined : JSON.stringify(body));
   const text = res.body.toString("utf8");
   if (res.status < 200 || res.status >= 300) throw new Error(`${method} ${path} -> ${res.status}: ${text.slice(0, 500)}`);
@@ -104,6 +99,6 @@ export async function closedLoop(base: URL, path: string, clients: number, durat
   };
   await Promise.all(Array.from({ length: clients }, loop));
   const seconds = (Math.min(performance.now(), end) - t0) / 1000;
-  agent.destroy();
+  await agent.close();
   return { clients, seconds, ok, errors, requestsPerSec: ok / seconds, latenciesMs, firstError };
 }

@@ -17,14 +17,20 @@ import { type WebSocketConstructor, importWebSocket } from "./websocket.js";
 /** @internal Shared state of one client. */
 export class ClientContext {
   readonly api: EngineApi;
-  /** Stateless calls' HTTP (a keep-alive pool under Node), closed by `dispose`. */
-  readonly http: HttpTransport = createTransport();
   private disposed = false;
   private readonly conns = new Set<ActorConnRaw>();
   private readonly sockets = new Set<WebSocket>();
   private metadata: Promise<void> | undefined;
 
-  constructor(private current: ResolvedClientConfig) {
+  /**
+   * `http` sends stateless calls: by default this platform's transport (an undici keep-alive
+   * pool under Node, `fetch` elsewhere); the bench passes `fetchTransport` to compare the two.
+   * `dispose` closes it.
+   */
+  constructor(
+    private current: ResolvedClientConfig,
+    readonly http: HttpTransport = createTransport(),
+  ) {
     this.api = new EngineApi(
       () => this.current,
       () => this.lookupMetadata(),

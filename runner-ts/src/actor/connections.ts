@@ -12,6 +12,7 @@ import { ActorConn, CONN_INTERNALS, type ConnHibernation, type ConnKind, type Co
 import { AckTracker, CONN_PREFIX, connKey, decodeConnRecord, encodeConnRecord, type PersistedConnRecord } from "./hibernation.js";
 import { ActorError } from "./errors.js";
 import { callbackTimedOut } from "./wire-errors.js";
+import type { RequestSource } from "./context.js";
 
 const DEFAULT_HOOK_TIMEOUT_MS = 5_000;
 const DEFAULT_LIVENESS_INTERVAL_MS = 5_000;
@@ -20,7 +21,7 @@ const DEFAULT_LIVENESS_INTERVAL_MS = 5_000;
 export interface ConnectInit {
   readonly kind: ConnKind;
   readonly params: unknown;
-  readonly request?: Request;
+  readonly request?: RequestSource;
   /** Set for a hibernatable socket: its tunnel identity and the request it came with. */
   readonly hibernation?: {
     readonly gatewayId: ArrayBuffer;

@@ -34,6 +34,12 @@ export interface ContextHost {
   client(): unknown;
 }
 
+/**
+ * The request a call runs for: a standard `Request`, or the tunnel's request, which builds
+ * one only when user code reads `c.request` (the action path never does on its own).
+ */
+export type RequestSource = Request | { toRequest(): Request };
+
 /** `c`: the context of actions and hooks. */
 export class ActorContextImpl {
   /** This context's view of the queue, made on first use. */
@@ -44,8 +50,14 @@ export class ActorContextImpl {
     /** The connection this call runs for, if any. */
     readonly conn: Conn | undefined,
     /** The HTTP request this call runs for, if any. */
-    readonly request: Request | undefined,
+    private readonly requestSource: RequestSource | undefined,
   ) {}
+
+  /** The HTTP request this call runs for, if any (built on first read for a tunnelled one). */
+  get request(): Request | undefined {
+    const source = this.requestSource;
+    return source === undefined || source instanceof Request ? source : source.toRequest();
+  }
 
   get actorId(): string {
     return this.host.actorId;

@@ -14,7 +14,8 @@
  * at the documented points; the surfaces call back only through `SurfaceHost`.
  */
 import type { Logger } from "pino";
-import type { HibernatingRequest, RunnerApi, TunnelRequestInfo, TunnelWebSocket } from "../runner/types.js";
+import type { HibernatingRequest, RouteAnswer, RunnerApi, TunnelRequest, TunnelRequestInfo, TunnelWebSocket } from "../runner/types.js";
+import type { RequestSource } from "./context.js";
 
 /** A KV write that joins the actor's next coalesced batch. */
 export interface KvWrite {
@@ -39,14 +40,14 @@ export interface SurfaceHost {
    * Builds the context object user code receives. `conn` and `request` are set for
    * per-connection hooks and for actions called over a connection or over HTTP.
    */
-  context(extra?: { conn?: unknown; request?: Request }): unknown;
+  context(extra?: { conn?: unknown; request?: RequestSource }): unknown;
   /**
    * Runs an action by name with the action timeout and returns its output once the state
    * changes it made are durable. Throws `ActorError` (`actor.action_not_found`,
    * `actor.action_timed_out`, user errors as thrown, anything else normalised by
    * `ActorError.from`).
    */
-  invokeAction(name: string, args: readonly unknown[], extra?: { conn?: unknown; request?: Request }): Promise<unknown>;
+  invokeAction(name: string, args: readonly unknown[], extra?: { conn?: unknown; request?: RequestSource }): Promise<unknown>;
   /**
    * Runs user work (a hook, a raw request handler) as activity: the actor does not go idle
    * while it runs. Returns what the work returns.
@@ -83,7 +84,9 @@ export interface ActorSurfaces {
   load(hibernating: readonly HibernatingRequest[]): Promise<void>;
   /** Called once the actor is ready (after `onWake`): restore hibernated sockets. */
   started(): Promise<void>;
-  /** Answers one tunnelled HTTP request. */
+  /** Answers one tunnelled HTTP request from its bytes. */
+  route(request: TunnelRequest, info: TunnelRequestInfo): Promise<RouteAnswer>;
+  /** The same through the Fetch API (for hosts and tests that hold a `Request`). */
   fetch(request: Request, info: TunnelRequestInfo): Promise<Response>;
   /** Takes one tunnelled WebSocket (`/connect` or `/websocket/*`). */
   websocket(socket: TunnelWebSocket, request: Request, info: TunnelRequestInfo): Promise<void>;

@@ -14,6 +14,7 @@ import { resolveOptions } from "./options.js";
 const quietSurfaces = (): ActorSurfaces => ({
   load: async () => {},
   started: async () => {},
+  route: async () => ({ status: 404, headers: new Map(), body: null }),
   fetch: async () => new Response(null, { status: 404 }),
   websocket: async () => {},
   canHibernate: () => false,

@@ -18,7 +18,7 @@ import type { ActorStartInfo, ActorStopReason, HibernatingRequest, RunnerApi } f
 import { exactArrayBuffer } from "../runner/bytes.js";
 import { decodeValue, encodeValue } from "./cbor.js";
 import { flattenActions, validateActionArgs } from "./actions.js";
-import { ActorContextImpl, type ContextHost } from "./context.js";
+import { ActorContextImpl, type ContextHost, type RequestSource } from "./context.js";
 import type { ActorSurfaces, AnyActorConfig, CreateSurfaces, KvWrite, SurfaceHost } from "./contract.js";
 import type { ActorKv, ActorSchedule, Conn } from "./definition.js";
 import {
@@ -273,7 +273,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
     return this.stateEnabled ? stateNotReady() : stateNotEnabled();
   }
 
-  context(extra?: { conn?: unknown; request?: Request }): ActorContextImpl {
+  context(extra?: { conn?: unknown; request?: RequestSource }): ActorContextImpl {
     if (extra === undefined || (extra.conn === undefined && extra.request === undefined)) {
       return (this.baseContext ??= new ActorContextImpl(this, undefined, undefined));
     }
@@ -441,7 +441,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   // Actions and work (SurfaceHost)
   // -------------------------------------------------------------------------------------------
 
-  async invokeAction(name: string, args: readonly unknown[], extra?: { conn?: unknown; request?: Request }): Promise<unknown> {
+  async invokeAction(name: string, args: readonly unknown[], extra?: { conn?: unknown; request?: RequestSource }): Promise<unknown> {
     if (this.phase !== "running") {
       if (this.phase === "starting") await this.ready;
       // An HTTP request was admitted before the stop began (see admitRequest): the stop waits

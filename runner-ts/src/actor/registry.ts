@@ -8,11 +8,14 @@ import { createClient } from "@actorwire/client";
 import { RunnerError } from "../runner/errors.js";
 import { defaultLogger } from "../runner/log.js";
 import { Runner } from "../runner/runner.js";
+import { responseOf, tunnelRequestOf } from "../runner/tunnel-request.js";
 import type {
   ActorStartInfo,
   ActorStopReason,
   RunnerApi,
   RunnerHandler,
+  RouteAnswer,
+  TunnelRequest,
   TunnelRequestInfo,
   TunnelWebSocket,
 } from "../runner/types.js";
@@ -172,12 +175,16 @@ export class ActorHost implements RunnerHandler {
     }
   }
 
-  async fetch(actorId: string, request: Request, info: TunnelRequestInfo): Promise<Response> {
+  async route(actorId: string, request: TunnelRequest, info: TunnelRequestInfo): Promise<RouteAnswer> {
     const instance = this.actors.get(actorId);
     // Not (or no longer) hosted here, so nothing of the request ran: the runner answers it so
     // that the gateway sends it again once the actor is awake.
     if (instance === undefined) throw new RunnerError("runner.actor_not_found", `actor ${actorId} is not hosted here`);
-    return instance.surfaces.fetch(request, info);
+    return instance.surfaces.route(request, info);
+  }
+
+  async fetch(actorId: string, request: Request, info: TunnelRequestInfo): Promise<Response> {
+    return responseOf(await this.route(actorId, tunnelRequestOf(request), info));
   }
 
   async websocket(actorId: string, socket: TunnelWebSocket, request: Request, info: TunnelRequestInfo): Promise<void> {

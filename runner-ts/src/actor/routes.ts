@@ -10,11 +10,18 @@
  * - anything else: 404.
  *
  * Errors answer `HttpResponseError` in the request's encoding with rivetkit's statuses.
+ *
+ * Every framework route reads the tunnel's bytes and answers bytes ({@link TunnelResponse}):
+ * no `Request` or `Response` is built on the action path. Only the user's `onRequest` gets
+ * (and gives) standard Fetch objects, and a hook that reads `c.request` builds the request
+ * on first use.
  */
 import { CONN_INTERNALS, type ActorConn } from "./connection.js";
 import { ActorError, toCallerError } from "./errors.js";
 import type { SurfaceRuntime } from "./surfaces-runtime.js";
 import { RUNNER_VERSION } from "../version.js";
+import { tunnelHeader } from "../runner/tunnel-request.js";
+import type { RouteAnswer, TunnelRequest, TunnelResponse } from "../runner/types.js";
 import { CLIENT_LATEST_VERSION, type ClientEncoding, contentTypeFor, type HttpQueueSendResponseBody } from "@actorwire/protocol";
 import {
   decodeActionRequest,
@@ -40,23 +47,44 @@ const RUNTIME_VERSION = RUNNER_VERSION;
 const DEFAULT_ACTION_TIMEOUT_MS = 60_000;
 
 /** Answers one tunnelled HTTP request. */
-export async function routeRequest(rt: SurfaceRuntime, request: Request): Promise<Response> {
-  const url = new URL(request.url);
-  const path = url.pathname;
-  if (isUserRequestPath(path)) return userRequest(rt, request, url);
-  const encoding = encodingOfRequest(request);
+export async function routeRequest(rt: SurfaceRuntime, request: TunnelRequest): Promise<RouteAnswer> {
+  const { pathname: path, search } = splitTarget(request.path);
+  if (isUserRequestPath(path)) return userRequest(rt, request, path, search);
+  const encoding = encodingOfRequest(request.headers);
   const action = singleSegment(path, "/action/");
-  if (action !== undefined) return framework(rt, request, encoding, () => actionRoute(rt, request, encoding, action));
+  if (action !== undefined) return framework(rt, request, path, encoding, () => actionRoute(rt, request, encoding, action));
   const queueName = singleSegment(path, "/queue/");
-  if (queueName !== undefined) return framework(rt, request, encoding, () => queueRoute(rt, request, encoding, queueName));
-  if (path === "/health") return getOnly(request, encoding, () => text("ok"));
+  if (queueName !== undefined) return framework(rt, request, path, encoding, () => queueRoute(rt, request, encoding, queueName));
+  if (path === "/health") return getOnly(request, path, encoding, () => text("ok"));
   if (path === "/metadata") {
-    return getOnly(request, encoding, () =>
-      Response.json({ runtime: "actorwire", version: RUNTIME_VERSION, type: process.env["NODE_ENV"] === "production" ? "deployed" : "local" }),
+    return getOnly(request, path, encoding, () =>
+      json({ runtime: "actorwire", version: RUNTIME_VERSION, type: process.env["NODE_ENV"] === "production" ? "deployed" : "local" }),
     );
   }
-  if (path === "/") return getOnly(request, encoding, () => text("This is an actorwire actor.\n"));
+  if (path === "/") return getOnly(request, path, encoding, () => text("This is an actorwire actor.\n"));
   return errorResponse(routeNotFound(path), encoding, CLIENT_LATEST_VERSION);
+}
+
+/** Path characters that need no normalising: no dot segments, no backslashes, nothing to escape. */
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9\-_~!$&'()*+,;=:@%.]*)*\/?$/;
+
+/** Query characters the URL parser keeps as they are (it escapes `'` in an http query). */
+const PLAIN_QUERY = /^(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?$/;
+
+/**
+ * The path and query of a request-target, as `new URL()` would give them. A plain path (the
+ * common case) is split as it is; anything else goes through the URL parser, which resolves
+ * dot segments and escapes what needs it, as the `Request` path did.
+ */
+export function splitTarget(target: string): { pathname: string; search: string } {
+  const withSlash = target.startsWith("/") ? target : `/${target}`;
+  const q = withSlash.indexOf("?");
+  const pathname = q === -1 ? withSlash : withSlash.slice(0, q);
+  const search = q === -1 ? "" : withSlash.slice(q);
+  // `%2e` is a dot to the URL parser, so a path holding one may have dot segments.
+  if (PLAIN_PATH.test(pathname) && !/%2e/i.test(pathname) && PLAIN_QUERY.test(search)) return { pathname, search: search === "?" ? "" : search };
+  const url = new URL(`http://actor${withSlash}`);
+  return { pathname: url.pathname, search: url.search };
 }
 
 /** Whether a path goes to `onRequest`: `/request` itself, or followed by `/` or `?`. */
@@ -84,8 +112,8 @@ export function singleSegment(path: string, prefix: string): string | undefined 
   }
 }
 
-async function framework(rt: SurfaceRuntime, request: Request, encoding: ClientEncoding, run: () => Promise<Response>): Promise<Response> {
-  if (request.method !== "POST") return errorResponse(methodNotAllowed(request.method, new URL(request.url).pathname), encoding, CLIENT_LATEST_VERSION);
+async function framework(rt: SurfaceRuntime, request: TunnelRequest, path: string, encoding: ClientEncoding, run: () => Promise<TunnelResponse>): Promise<TunnelResponse> {
+  if (request.method !== "POST") return errorResponse(methodNotAllowed(request.method, path), encoding, CLIENT_LATEST_VERSION);
   try {
     return await run();
   } catch (err) {
@@ -93,16 +121,24 @@ async function framework(rt: SurfaceRuntime, request: Request, encoding: ClientE
   }
 }
 
-/** Reads a framework body, refusing one over the incoming limit before buffering all of it. */
-async function readBody(rt: SurfaceRuntime, request: Request): Promise<Uint8Array> {
-  const declared = Number(request.headers.get("content-length") ?? "NaN");
-  if (Number.isFinite(declared) && declared > rt.maxIncomingMessageSize) throw incomingTooLong();
-  const body = new Uint8Array(await request.arrayBuffer());
+const EMPTY_BODY = new Uint8Array(0);
+
+/**
+ * A framework body: the tunnel's bytes as they are, or, for a body that came in chunks, read
+ * whole after refusing one whose declared length is over the incoming limit.
+ */
+async function readBody(rt: SurfaceRuntime, request: TunnelRequest): Promise<Uint8Array> {
+  let body: Uint8Array;
+  if (request.streamed) {
+    const declared = Number(tunnelHeader(request.headers, "content-length") ?? "NaN");
+    if (Number.isFinite(declared) && declared > rt.maxIncomingMessageSize) throw incomingTooLong();
+    body = new Uint8Array(await request.toRequest().arrayBuffer());
+  } else body = request.body === null ? EMPTY_BODY : new Uint8Array(request.body);
   if (body.byteLength > rt.maxIncomingMessageSize) throw incomingTooLong();
   return body;
 }
 
-async function actionRoute(rt: SurfaceRuntime, request: Request, encoding: ClientEncoding, name: string): Promise<Response> {
+async function actionRoute(rt: SurfaceRuntime, request: TunnelRequest, encoding: ClientEncoding, name: string): Promise<TunnelResponse> {
   const body = await readBody(rt, request);
   let args: unknown[];
   let version: number;
@@ -113,7 +149,7 @@ async function actionRoute(rt: SurfaceRuntime, request: Request, encoding: Clien
     throw invalidRequest(`action request: ${(err as Error).message}`);
   }
   try {
-    params = requestConnParams(request);
+    params = requestConnParams(request.headers);
   } catch (err) {
     throw invalidRequest(`x-rivet-conn-params: ${(err as Error).message}`);
   }
@@ -133,7 +169,7 @@ async function actionRoute(rt: SurfaceRuntime, request: Request, encoding: Clien
   }
 }
 
-async function queueRoute(rt: SurfaceRuntime, request: Request, encoding: ClientEncoding, name: string): Promise<Response> {
+async function queueRoute(rt: SurfaceRuntime, request: TunnelRequest, encoding: ClientEncoding, name: string): Promise<TunnelResponse> {
   const body = await readBody(rt, request);
   let send: ReturnType<typeof decodeQueueSendRequest>;
   let params: unknown;
@@ -143,7 +179,7 @@ async function queueRoute(rt: SurfaceRuntime, request: Request, encoding: Client
     throw invalidRequest(`queue request: ${(err as Error).message}`);
   }
   try {
-    params = requestConnParams(request);
+    params = requestConnParams(request.headers);
   } catch (err) {
     throw invalidRequest(`x-rivet-conn-params: ${(err as Error).message}`);
   }
@@ -178,15 +214,20 @@ async function queueRoute(rt: SurfaceRuntime, request: Request, encoding: Client
   }
 }
 
-/** `/request/*`: the user's `onRequest`, its request and response bodies streamed through. */
-async function userRequest(rt: SurfaceRuntime, request: Request, url: URL): Promise<Response> {
-  const encoding = encodingOfRequest(request);
+/**
+ * `/request/*`: the user's `onRequest`, its request and response bodies streamed through. The
+ * request stays in flight (and its connection open) until the tunnel has relayed the whole
+ * response body, which it reports through `sent`.
+ */
+async function userRequest(rt: SurfaceRuntime, request: TunnelRequest, path: string, search: string): Promise<RouteAnswer> {
+  const encoding = encodingOfRequest(request.headers);
   const onRequest = rt.host.config["onRequest"];
-  if (typeof onRequest !== "function") return errorResponse(routeNotFound(url.pathname), encoding, CLIENT_LATEST_VERSION);
-  const target = new URL(userRequestPath(url.pathname) + url.search, url.origin);
-  const init: RequestInit & { duplex?: "half" } = { method: request.method, headers: request.headers, signal: request.signal };
-  if (request.body !== null && request.method !== "GET" && request.method !== "HEAD") {
-    init.body = request.body;
+  if (typeof onRequest !== "function") return errorResponse(routeNotFound(path), encoding, CLIENT_LATEST_VERSION);
+  const original = request.toRequest();
+  const target = new URL(userRequestPath(path) + search, "http://actor");
+  const init: RequestInit & { duplex?: "half" } = { method: original.method, headers: original.headers, signal: original.signal };
+  if (original.body !== null && original.method !== "GET" && original.method !== "HEAD") {
+    init.body = original.body;
     init.duplex = "half";
   }
   const rewritten = new Request(target, init);
@@ -194,7 +235,7 @@ async function userRequest(rt: SurfaceRuntime, request: Request, url: URL): Prom
   try {
     let params: unknown;
     try {
-      params = requestConnParams(request);
+      params = requestConnParams(request.headers);
     } catch (err) {
       throw invalidRequest(`x-rivet-conn-params: ${(err as Error).message}`);
     }
@@ -214,54 +255,16 @@ async function userRequest(rt: SurfaceRuntime, request: Request, url: URL): Prom
     await endConn(rt, conn);
     return errorResponse(error, encoding, CLIENT_LATEST_VERSION);
   }
-  const body = response.body;
-  if (body === null || !isStreamedBody(response)) {
-    // A body given as bytes or a string is sent whole by the runner; only a stream needs tracking.
-    await endConn(rt, conn);
-    return response;
-  }
-  // The request stays in flight (and its connection open) until the body is fully sent.
   rt.inFlightRequests++;
   let ended = false;
-  const end = (): void => {
+  const sent = (): void => {
     if (ended) return;
     ended = true;
     rt.inFlightRequests--;
     rt.host.activityChanged();
     void endConn(rt, conn);
   };
-  const reader = body.getReader();
-  const passthrough = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          end();
-        } else controller.enqueue(value);
-      } catch (err) {
-        controller.error(err);
-        end();
-      }
-    },
-    cancel(reason) {
-      end();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(passthrough, { status: response.status, statusText: response.statusText, headers: response.headers });
-}
-
-/**
- * Whether a Response's body was given as a stream (unknown length). Wrapping any other body in
- * a stream would make the runner stream it too, which Rivet's gateway drops. Node's Response
- * keeps the given source in its internal state (`source` is null for a stream); when that is
- * not visible, the body is treated as not streamed (sent whole, just not tracked while sent).
- */
-function isStreamedBody(response: Response): boolean {
-  const key = Object.getOwnPropertySymbols(response).find((sym) => sym.description === "state");
-  const state = key ? (response as unknown as Record<symbol, { body?: { source?: unknown } | null }>)[key] : undefined;
-  return state?.body != null && state.body.source === null;
+  return { response, sent };
 }
 
 async function endConn(rt: SurfaceRuntime, conn: ActorConn): Promise<void> {
@@ -273,21 +276,34 @@ async function endConn(rt: SurfaceRuntime, conn: ActorConn): Promise<void> {
   }
 }
 
-function getOnly(request: Request, encoding: ClientEncoding, answer: () => Response): Response {
-  if (request.method !== "GET") return errorResponse(methodNotAllowed(request.method, new URL(request.url).pathname), encoding, CLIENT_LATEST_VERSION);
+function getOnly(request: TunnelRequest, path: string, encoding: ClientEncoding, answer: () => TunnelResponse): TunnelResponse {
+  if (request.method !== "GET") return errorResponse(methodNotAllowed(request.method, path), encoding, CLIENT_LATEST_VERSION);
   return answer();
 }
 
-function text(body: string): Response {
-  return new Response(body, { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
+const utf8 = new TextEncoder();
+const TEXT_HEADERS: ReadonlyMap<string, string> = new Map([["content-type", "text/plain; charset=utf-8"]]);
+const JSON_HEADERS: ReadonlyMap<string, string> = new Map([["content-type", "application/json"]]);
+const ENCODING_HEADERS: Record<ClientEncoding, ReadonlyMap<string, string>> = {
+  json: new Map([["content-type", contentTypeFor("json")]]),
+  cbor: new Map([["content-type", contentTypeFor("cbor")]]),
+  bare: new Map([["content-type", contentTypeFor("bare")]]),
+};
+
+function text(body: string): TunnelResponse {
+  return { status: 200, headers: TEXT_HEADERS, body: utf8.encode(body) };
 }
 
-function bytesResponse(status: number, body: Uint8Array, encoding: ClientEncoding): Response {
-  return new Response(body as Uint8Array<ArrayBuffer>, { status, headers: { "content-type": contentTypeFor(encoding) } });
+function json(value: unknown): TunnelResponse {
+  return { status: 200, headers: JSON_HEADERS, body: utf8.encode(JSON.stringify(value)) };
+}
+
+function bytesResponse(status: number, body: Uint8Array, encoding: ClientEncoding): TunnelResponse {
+  return { status, headers: ENCODING_HEADERS[encoding], body };
 }
 
 /** An `HttpResponseError` with the error's status. */
-export function errorResponse(error: ActorError, encoding: ClientEncoding, version: number): Response {
+export function errorResponse(error: ActorError, encoding: ClientEncoding, version: number): TunnelResponse {
   return bytesResponse(statusForError(error), encodeResponseError(error, encoding, version), encoding);
 }
 

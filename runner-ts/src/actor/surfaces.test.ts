@@ -1,10 +1,13 @@
 import { clientMessages } from "@actorwire/protocol";
+import * as fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemoryKv, TestHost } from "./surfaces-test-host.js";
 import { FakeTunnelSocket, settle } from "./surfaces-test-socket.js";
 import type { AnyActorConfig } from "./contract.js";
 import { UserError } from "./errors.js";
 import { createSurfaces } from "./surfaces.js";
+import { splitTarget } from "./routes.js";
+import type { TunnelRequest } from "../runner/types.js";
 
 const info = (n = 1, isRestoring = false) => ({
   gatewayId: new Uint8Array([0, 0, 0, n]).buffer,
@@ -56,6 +59,76 @@ const counter: AnyActorConfig = {
   },
   onRequest: (_c: unknown, request: Request) => new Response(`seen ${new URL(request.url).pathname}${new URL(request.url).search}`),
 };
+
+/** A tunnelled request as bytes whose `toRequest()` fails the test: the route must not need it. */
+function tunnelPost(path: string, body: string, headers: Record<string, string> = {}): TunnelRequest {
+  return {
+    method: "POST",
+    path,
+    headers: new Map(Object.entries(headers)),
+    body: new TextEncoder().encode(body).buffer,
+    streamed: false,
+    signal: new AbortController().signal,
+    toRequest: () => {
+      throw new Error("the action path built a Request");
+    },
+  };
+}
+
+describe("HTTP routes on the tunnel's bytes", () => {
+  it("answers actions and queue sends as bytes without building a Request or a Response", async () => {
+    const { surfaces } = setup(counter);
+    const answer = await surfaces.route(tunnelPost("/action/add", JSON.stringify({ args: [2, 3] })), info());
+    expect("response" in answer).toBe(false);
+    const bytes = answer as { status: number; headers: ReadonlyMap<string, string>; body: Uint8Array };
+    expect(bytes.status).toBe(200);
+    expect(bytes.headers.get("content-type")).toBe("application/json");
+    expect(JSON.parse(new TextDecoder().decode(bytes.body))).toEqual({ output: 5 });
+    const params = await surfaces.route(tunnelPost("/action/whoami", JSON.stringify({ args: [] }), { "x-rivet-conn-params": JSON.stringify({ user: "ada" }) }), info());
+    expect(JSON.parse(new TextDecoder().decode((params as { body: Uint8Array }).body))).toEqual({ output: "ada" });
+    const queued = await surfaces.route(tunnelPost("/queue/jobs", JSON.stringify({ body: { n: 1 } })), info());
+    expect((queued as { status: number }).status).toBe(200);
+  });
+
+  it("reads header names in any case, as a Request would", async () => {
+    const { surfaces } = setup(counter);
+    const answer = await surfaces.route(tunnelPost("/action/whoami", JSON.stringify({ args: [] }), { "X-Rivet-Conn-Params": JSON.stringify({ user: "bo" }) }), info());
+    expect(JSON.parse(new TextDecoder().decode((answer as { body: Uint8Array }).body))).toEqual({ output: "bo" });
+  });
+
+  it("hands onRequest a Request and relays its Response, reporting when the body was sent", async () => {
+    const { surfaces } = setup(counter);
+    const request = new Request("http://actor/request/x?y=1");
+    const answer = await surfaces.route({ ...tunnelPost("/request/x?y=1", ""), method: "GET", body: null, toRequest: () => request }, info());
+    expect("response" in answer).toBe(true);
+    const relayed = answer as { response: Response; sent?: () => void };
+    expect(await relayed.response.text()).toBe("seen /x?y=1");
+    expect(typeof relayed.sent).toBe("function");
+    relayed.sent?.();
+  });
+});
+
+describe("splitTarget", () => {
+  it("gives what new URL() gives for plain and unusual request-targets", () => {
+    const targets = ["/action/add", "/action/a%20b?x=1&y=2", "/", "", "/request", "/request/../action/x", "/a/./b", "/a//b", "/%2e%2e/x", "/a b", "/é", "/a?", "/a?#b", "/queue/q?x=%zz", "/a\\b", "/.", "/..", "/x/.."];
+    for (const target of targets) {
+      const url = new URL(`http://actor${target.startsWith("/") ? target : `/${target}`}`);
+      expect(splitTarget(target), target).toEqual({ pathname: url.pathname, search: url.search });
+    }
+  });
+
+  it("agrees with new URL() on generated request-targets", () => {
+    const part = fc.constantFrom("/", ".", "..", "a", "Z", "0", "-", "_", "~", "%", "%2e", "%2E", "%41", "?", "#", "&", "=", "+", " ", "é", "\\", ":", "@", "!", "'");
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 12 }), (parts) => {
+        const target = `/${parts.join("")}`;
+        const url = new URL(`http://actor${target}`);
+        expect(splitTarget(target)).toEqual({ pathname: url.pathname, search: url.search });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe("HTTP routes", () => {
   it("runs an action with a short-lived connection and its hooks", async () => {

@@ -4,7 +4,8 @@
  * ready, `fetch`/`websocket` per tunnelled request, and `stop` while shutting down.
  */
 import { RunnerError } from "../runner/errors.js";
-import type { HibernatedSocketMeta, HibernatingRequest, TunnelRequestInfo, TunnelWebSocket } from "../runner/types.js";
+import { responseOf, tunnelRequestOf } from "../runner/tunnel-request.js";
+import type { HibernatedSocketMeta, HibernatingRequest, RouteAnswer, TunnelRequest, TunnelRequestInfo, TunnelWebSocket } from "../runner/types.js";
 import { acceptConnectSocket } from "./connection-socket.js";
 import { CONN_INTERNALS } from "./connection.js";
 import { Connections } from "./connections.js";
@@ -90,7 +91,7 @@ class Surfaces implements ActorSurfaces {
     }
   }
 
-  async fetch(request: Request, _info: TunnelRequestInfo): Promise<Response> {
+  async route(request: TunnelRequest, _info: TunnelRequestInfo): Promise<RouteAnswer> {
     await this.host.ready;
     const end = this.host.admitRequest();
     // The actor began to stop before it took the request: nothing of it runs here, and the
@@ -105,6 +106,10 @@ class Surfaces implements ActorSurfaces {
       end();
       this.host.activityChanged();
     }
+  }
+
+  async fetch(request: Request, info: TunnelRequestInfo): Promise<Response> {
+    return responseOf(await this.route(tunnelRequestOf(request), info));
   }
 
   async websocket(socket: TunnelWebSocket, request: Request, info: TunnelRequestInfo): Promise<void> {

@@ -23,11 +23,12 @@ import {
   WS_PROTOCOL_ENCODING,
   WS_PROTOCOL_TOKEN,
 } from "@actorwire/protocol";
+import { tunnelHeader } from "../runner/tunnel-request.js";
 import type { ActorError } from "./errors.js";
 
 /** The encoding of an HTTP request (`x-rivet-encoding`); missing or unknown means json, as Rivet's core does. */
-export function encodingOfRequest(request: Request): ClientEncoding {
-  return parseEncoding(request.headers.get(HEADER_ENCODING));
+export function encodingOfRequest(headers: ReadonlyMap<string, string>): ClientEncoding {
+  return parseEncoding(tunnelHeader(headers, HEADER_ENCODING));
 }
 
 /** What the WebSocket subprotocols of a `/connect` or raw socket carry. */
@@ -66,8 +67,8 @@ export function socketConnParams(protocols: SocketProtocols): unknown {
 }
 
 /** Decodes the `x-rivet-conn-params` header (JSON). Throws on malformed input. */
-export function requestConnParams(request: Request): unknown {
-  const raw = request.headers.get(HEADER_CONN_PARAMS);
+export function requestConnParams(headers: ReadonlyMap<string, string>): unknown {
+  const raw = tunnelHeader(headers, HEADER_CONN_PARAMS);
   return raw === null ? undefined : JSON.parse(raw);
 }
 

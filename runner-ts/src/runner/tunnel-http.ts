@@ -3,7 +3,8 @@ import { exactArrayBuffer } from "./bytes.js";
 import { RunnerError } from "./errors.js";
 import type { LocalActor } from "./local-actor.js";
 import type { Tunnel, TunnelEntry } from "./tunnel.js";
-import type { TunnelRequestInfo } from "./types.js";
+import { requestFromTunnel, TunnelRequestFromStart } from "./tunnel-request.js";
+import type { RouteAnswer, TunnelRequestInfo, TunnelResponse } from "./types.js";
 
 type ToServerTunnelMessageKind = runner.v7.ToServerTunnelMessageKind;
 
@@ -81,12 +82,18 @@ class HttpExchange implements TunnelEntry {
         this.refuseNotHosted();
         return;
       }
-      const request = this.buildRequest();
       const info: TunnelRequestInfo = { gatewayId: this.gatewayId, requestId: this.requestId, isRestoring: false };
-      let response: unknown;
+      const { handler } = host;
+      let answer: Response | RouteAnswer;
       this.phase = "handling";
       try {
-        response = await host.handler.fetch(this.actor.actorId, request, info);
+        // A handler with `route` gets the tunnel's bytes; `fetch` gets a standard Request. A
+        // streamed body's stream exists from here on, so no chunk arrives before it.
+        if (handler.route !== undefined) {
+          const body = this.start.stream ? this.bodyStream() : undefined;
+          const request = new TunnelRequestFromStart(this.start, this.abort.signal, host.log, body && (() => body));
+          answer = await handler.route(this.actor.actorId, request, info);
+        } else answer = await handler.fetch(this.actor.actorId, this.buildRequest(), info);
       } catch (err) {
         if (this.ended) return;
         if (err instanceof RunnerError && err.id === "runner.actor_not_found") {
@@ -100,23 +107,46 @@ class HttpExchange implements TunnelEntry {
         this.tunnel.send(this, plainResponse(500, "Internal Server Error"));
         return;
       }
-      if (this.ended) {
-        if (response instanceof Response) void response.body?.cancel().catch(() => {});
-        return;
+      const response = answer instanceof Response ? answer : "response" in answer ? answer.response : undefined;
+      const sent = answer instanceof Response || !("response" in answer) ? undefined : answer.sent;
+      try {
+        if (this.ended) {
+          if (response instanceof Response) void response.body?.cancel().catch(() => {});
+          return;
+        }
+        this.phase = "responding";
+        if (response === undefined) {
+          this.sendBytes(answer as TunnelResponse);
+          return;
+        }
+        if (!(response instanceof Response)) {
+          host.log.error({ actorId: this.actor.actorId }, "the actor's fetch handler did not return a Response");
+          this.tunnel.send(this, plainResponse(500, "Internal Server Error"));
+          return;
+        }
+        await this.respond(response);
+      } finally {
+        sent?.();
       }
-      this.phase = "responding";
-      if (!(response instanceof Response)) {
-        host.log.error({ actorId: this.actor.actorId }, "the actor's fetch handler did not return a Response");
-        this.tunnel.send(this, plainResponse(500, "Internal Server Error"));
-        return;
-      }
-      await this.respond(response);
     } catch (err) {
       host.log.error({ err, actorId: this.actor.actorId }, "tunnelled HTTP request failed");
       if (!this.ended) this.tunnel.send(this, plainResponse(500, "Internal Server Error"));
     } finally {
       this.end();
     }
+  }
+
+  /** Sends an answer given as bytes: one `ToServerResponseStart`, no `Response` in between. */
+  private sendBytes(answer: TunnelResponse): void {
+    const size = answer.body?.byteLength ?? 0;
+    if (size > MAX_TUNNEL_PAYLOAD_BYTES) {
+      this.refuseTooLarge(size);
+      return;
+    }
+    const headers = new Map(answer.headers);
+    headers.set("content-length", String(size));
+    const body = answer.body === null || size === 0 ? null : exactArrayBuffer(answer.body);
+    this.tunnel.send(this, { tag: "ToServerResponseStart", val: { status: answer.status, headers, body, stream: false } });
   }
 
   onTunnelMessage(kind: runner.v7.ToClientTunnelMessageKind): void {
@@ -213,35 +243,16 @@ class HttpExchange implements TunnelEntry {
   }
 
   private buildRequest(): Request {
-    const { method, path, headers, body, stream } = this.start;
-    const url = `http://actor${path.startsWith("/") ? path : `/${path}`}`;
-    const init: RequestInit & { duplex?: "half" } = { method, signal: this.abort.signal };
-    try {
-      init.headers = new Headers(headers as unknown as HeadersInit);
-    } catch {
-      // One bad header value must not cost the whole request: keep the ones Headers accepts.
-      const h = new Headers();
-      for (const [name, value] of headers) {
-        try {
-          h.append(name, value);
-        } catch {
-          this.tunnel.host.log.debug({ name }, "dropping a request header Headers refuses");
-        }
-      }
-      init.headers = h;
-    }
-    const bodyless = method === "GET" || method === "HEAD";
-    if (stream && !bodyless) {
-      init.body = new ReadableStream<Uint8Array>({
-        start: (controller) => {
-          this.bodyController = controller;
-        },
-      });
-      init.duplex = "half";
-    } else if (body !== null && body.byteLength > 0 && !bodyless) {
-      init.body = new Uint8Array(body);
-    }
-    return new Request(url, init);
+    return requestFromTunnel(this.start, this.abort.signal, this.tunnel.host.log, this.start.stream ? this.bodyStream() : undefined);
+  }
+
+  /** The stream a streamed request body is read from; the tunnel's chunks are fed into it. */
+  private bodyStream(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.bodyController = controller;
+      },
+    });
   }
 
   private async respond(response: Response): Promise<void> {

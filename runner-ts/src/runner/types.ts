@@ -95,6 +95,42 @@ export interface TunnelRequestInfo {
   readonly isRestoring: boolean;
 }
 
+/**
+ * A tunnelled HTTP request as the tunnel holds it: method, path, headers and the whole body
+ * as bytes. Handlers that answer from bytes (the actor framework's action and queue routes)
+ * read it directly; `toRequest()` builds the standard `Request` only for code that needs one
+ * (a user's `onRequest`, a hook reading `c.request`), once.
+ */
+export interface TunnelRequest {
+  readonly method: string;
+  /** The actor-relative path, with its query string. */
+  readonly path: string;
+  /** Header names in lower case, as the gateway sends them. */
+  readonly headers: ReadonlyMap<string, string>;
+  /** The whole body; null when the request has none, or when it is `streamed`. */
+  readonly body: ArrayBuffer | null;
+  /** True when the body comes in chunks after the head: read it from `toRequest().body`. */
+  readonly streamed: boolean;
+  /** Aborts when the client aborts the request or the actor stops while handling it. */
+  readonly signal: AbortSignal;
+  /** The same request as a standard `Request` (built on the first call, the same object after). */
+  toRequest(): Request;
+}
+
+/** An answer given as bytes, sent as one `ToServerResponseStart` without a `Response` object. */
+export interface TunnelResponse {
+  readonly status: number;
+  readonly headers: ReadonlyMap<string, string>;
+  /** The whole body; null for none. The tunnel sets `content-length`. */
+  readonly body: Uint8Array | null;
+}
+
+/**
+ * What {@link RunnerHandler.route} answers: bytes, or a standard `Response` (relayed as
+ * `fetch`'s are) with an optional `sent` callback run once its body is relayed or dropped.
+ */
+export type RouteAnswer = TunnelResponse | { readonly response: Response; readonly sent?: () => void };
+
 /** Event delivered for each message of a tunnel WebSocket. */
 export interface TunnelMessageEvent {
   readonly data: string | ArrayBuffer;
@@ -157,6 +193,13 @@ export interface RunnerHandler {
    * stops; an answer the handler still returns after that is sent.
    */
   fetch(actorId: string, request: Request, info: TunnelRequestInfo): Promise<Response>;
+  /**
+   * Optional, and used instead of `fetch` when given: answers from the tunnel's bytes, so that
+   * a handler whose routes need no `Request`/`Response` objects pays for none (the actor
+   * framework answers actions and queue sends this way). Refusals and aborts follow `fetch`'s
+   * rules.
+   */
+  route?(actorId: string, request: TunnelRequest, info: TunnelRequestInfo): Promise<RouteAnswer>;
   /**
    * Takes one WebSocket tunnelled to an actor. The socket is accepted (`ToServerWebSocketOpen`)
    * after this returns (or its promise resolves) so that listeners are attached first; a throw

@@ -7,7 +7,9 @@
 export * as v1 from "./gen/persist/v1.js";
 
 import * as v1 from "./gen/persist/v1.js";
-import { readEmbeddedVersion, withEmbeddedVersion } from "./embedded-version.js";
+import type * as bare from "@bare-ts/lib";
+import { readEmbeddedVersion } from "./embedded-version.js";
+import { encodeRoot } from "./runtime/root-codec.js";
 import { VersionError } from "./errors.js";
 
 /** Every persisted-record version this package reads. */
@@ -24,17 +26,20 @@ export interface Records {
   ScheduledEvent: v1.ScheduledEvent;
 }
 
-const codecs: { [K in keyof Records]: { encode(x: Records[K]): Uint8Array; decode(b: Uint8Array): Records[K] } } = {
-  PersistedActor: { encode: v1.encodePersistedActor, decode: v1.decodePersistedActor },
-  PersistedConn: { encode: v1.encodePersistedConn, decode: v1.decodePersistedConn },
-  QueueMetadata: { encode: v1.encodeQueueMetadata, decode: v1.decodeQueueMetadata },
-  QueueMessage: { encode: v1.encodeQueueMessage, decode: v1.decodeQueueMessage },
-  ScheduledEvent: { encode: v1.encodeScheduledEvent, decode: v1.decodeScheduledEvent },
+const codecs: {
+  [K in keyof Records]: { encode(x: Records[K]): Uint8Array; decode(b: Uint8Array): Records[K]; write(bc: bare.ByteCursor, x: Records[K]): void };
+} = {
+  PersistedActor: { encode: v1.encodePersistedActor, decode: v1.decodePersistedActor, write: v1.writePersistedActor },
+  PersistedConn: { encode: v1.encodePersistedConn, decode: v1.decodePersistedConn, write: v1.writePersistedConn },
+  QueueMetadata: { encode: v1.encodeQueueMetadata, decode: v1.decodeQueueMetadata, write: v1.writeQueueMetadata },
+  QueueMessage: { encode: v1.encodeQueueMessage, decode: v1.decodeQueueMessage, write: v1.writeQueueMessage },
+  ScheduledEvent: { encode: v1.encodeScheduledEvent, decode: v1.decodeScheduledEvent, write: v1.writeScheduledEvent },
 };
 
 /** Encodes a record in the latest version, with its 2-byte little-endian version prefix. */
 export function encodeRecord<K extends keyof Records>(type: K, value: Records[K]): Uint8Array {
-  return withEmbeddedVersion(LATEST_VERSION, codecs[type].encode(value));
+  // Written in one pass, prefix first, instead of encoding and then copying behind a prefix.
+  return encodeRoot(value, codecs[type].write, LATEST_VERSION);
 }
 
 /**

@@ -70,11 +70,19 @@ const SCRATCH_KEEP_BYTES = 1024 * 1024;
 /**
  * Encodes one value into a Uint8Array that the caller owns. For messages over 1 MiB it is a
  * view on the start of a larger buffer: use its byteOffset and byteLength, not `.buffer`.
+ *
+ * `versionPrefix`, when given, is written first as the 2-byte little-endian embedded version
+ * (client-protocol `bare` messages, persisted records), straight into the scratch buffer, so
+ * a prefixed message costs no more copies than a plain one.
  */
-export function encodeRoot<T>(x: T, write: (bc: bare.ByteCursor, x: T) => void): Uint8Array {
+export function encodeRoot<T>(x: T, write: (bc: bare.ByteCursor, x: T) => void, versionPrefix?: number): Uint8Array {
+  if (versionPrefix !== undefined && (!Number.isInteger(versionPrefix) || versionPrefix < 0 || versionPrefix > 0xffff)) {
+    throw new ProtocolError("protocol.invalid_value", `embedded version ${versionPrefix} is not a u16`);
+  }
   const bc = scratch;
   bc.offset = 0;
   try {
+    if (versionPrefix !== undefined) bare.writeU16(bc, versionPrefix);
     write(bc, x);
   } catch (thrown) {
     if (bc.bytes.byteLength > SCRATCH_KEEP_BYTES) scratch = freshScratch();

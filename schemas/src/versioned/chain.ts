@@ -1,11 +1,14 @@
 import { readEmbeddedVersion, withEmbeddedVersion } from "../embedded-version.js";
 import { VersionError } from "../errors.js";
-import type { DecodeOptions } from "../runtime/root-codec.js";
+import type * as bare from "@bare-ts/lib";
+import { type DecodeOptions, encodeRoot } from "../runtime/root-codec.js";
 
 /** Encode and decode of one message type at one version. */
 export interface LayoutCodec<T> {
   readonly encode: (value: T) => Uint8Array;
   readonly decode: (bytes: Uint8Array, options?: DecodeOptions) => T;
+  /** The layout's writer, so that a version-prefixed message is written in one pass. */
+  readonly write?: (bc: bare.ByteCursor, value: T) => void;
 }
 
 /**
@@ -112,7 +115,11 @@ export class ChainBuilder<T> {
         const { version, body } = readEmbeddedVersion(bytes);
         return { version, value: codec.decode(body, version, options) };
       },
-      encodeWithEmbeddedVersion: (value, version) => withEmbeddedVersion(version, codec.encode(value, version)),
+      encodeWithEmbeddedVersion: (value, version) => {
+        const layout = layouts[indexOf(version)] as LayoutCodec<unknown>;
+        const converted = convert(value, latest, version);
+        return layout.write !== undefined ? encodeRoot(converted, layout.write, version) : withEmbeddedVersion(version, layout.encode(converted));
+      },
       convert,
       encodeAt: (value, version) => (layouts[indexOf(version)] as LayoutCodec<unknown>).encode(value),
       decodeAt: (bytes, version, options) => (layouts[indexOf(version)] as LayoutCodec<unknown>).decode(bytes, options),

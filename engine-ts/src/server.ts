@@ -91,6 +91,9 @@ export function createEngine(options: EngineOptions = {}): Engine {
       kvCommits.submit(() => {
         // As Rivet's engine does, a runner may only touch the KV of a live actor it hosts. The
         // check runs inside the batch, right before the request, so it sees the latest state.
+        // The usual answer (yes: the runner holds the actor's slot) comes from the lifecycle's
+        // memory; storage is read only to word a refusal.
+        if (lifecycle.kvOwner(request.actorId) === connection.runnerId) return kv.execute(request.actorId, request.data);
         const stored = catalog.getActor(request.actorId);
         if (stored === undefined || stored.actor.destroy_ts != null || stored.actor.namespace_id !== connection.namespace.id) {
           return { tag: "KvErrorResponse", val: { message: "actor does not exist" } };

@@ -22,6 +22,8 @@ export class ActorIndexes {
   private readonly pending = new Map<string, PendingActor>();
   /** Running actors and where they run. */
   private readonly running = new Map<string, ActorPlacement>();
+  /** Actors the API destroyed that still hold a slot while their last generation stops. */
+  private readonly destroyRequested = new Set<string>();
 
   /** Brings the indexes in line with one record; returns whether a slot was freed. */
   update(rec: LifecycleRecord): boolean {
@@ -29,6 +31,7 @@ export class ActorIndexes {
     let freed = false;
     const held = this.slotOf.get(actorId);
     const holds = holdsSlot(rec.phase) && rec.runnerId !== null ? rec.runnerId : undefined;
+    if (holds === undefined) this.destroyRequested.delete(actorId);
     if (held !== holds) {
       if (held !== undefined) {
         this.slots.get(held)?.delete(actorId);
@@ -57,6 +60,23 @@ export class ActorIndexes {
   /** The runner an actor holds a slot on (starting, running or stopping there). */
   runnerOf(actorId: string): string | undefined {
     return this.slotOf.get(actorId);
+  }
+
+  /**
+   * Notes that the API destroyed an actor (its catalog record has a `destroy_ts`) while it still
+   * holds a slot; it is forgotten when the slot is freed.
+   */
+  markDestroyed(actorId: string): void {
+    if (this.slotOf.has(actorId)) this.destroyRequested.add(actorId);
+  }
+
+  /**
+   * The runner that may use an actor's KV: the one it holds a slot on, unless the API has
+   * destroyed it. Placement only puts an actor on a runner of its own namespace, so this
+   * answers the namespace question too, without reading the catalog.
+   */
+  kvOwner(actorId: string): string | undefined {
+    return this.destroyRequested.has(actorId) ? undefined : this.slotOf.get(actorId);
   }
 
   /** How many actors hold a slot on a runner. */

@@ -267,6 +267,7 @@ export class ActorLifecycle {
    */
   actorDestroyed(actorId: string): void {
     this.ensureOpen();
+    this.indexes.markDestroyed(actorId);
     const t = this.transitions;
     this.run((tx, work) => {
       const rec = readRecord(tx, actorId);
@@ -399,6 +400,11 @@ export class ActorLifecycle {
    */
   runnerOf(actorId: string): string | undefined {
     return this.indexes.runnerOf(actorId);
+  }
+
+  /** The runner that may use an actor's KV right now (see {@link ActorIndexes.kvOwner}), from memory. */
+  kvOwner(actorId: string): string | undefined {
+    return this.indexes.kvOwner(actorId);
   }
 
   /** Adds a listener; shorthand for `events.on`. Returns a function that removes it. */

@@ -3,7 +3,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, LIMITS, limit } from "@actorwire/protocol";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_INCOMING_MESSAGE_SIZE as CLIENT_MAX_INCOMING, DEFAULT_MAX_INPUT_SIZE } from "../../client-ts/src/config.js";
 import { MAX_BODY_BYTES } from "../../engine-ts/src/api/body.js";
-import { ACTOR_LIMITS } from "../../engine-ts/src/catalog/limits.js";
+import { ACTOR_LIMITS, MAX_NAMESPACE_DISPLAY_NAME } from "../../engine-ts/src/catalog/limits.js";
 import { resolveGatewayConfig } from "../../engine-ts/src/gateway/config.js";
 import { DEFAULT_KV_LIMITS } from "../../engine-ts/src/kv/limits.js";
 import { DEFAULT_OPTIONS } from "../../runner-ts/src/actor/options.js";
@@ -25,6 +25,7 @@ describe("the limits page", () => {
   it("agrees with the constant every package enforces", () => {
     const gateway = resolveGatewayConfig();
     const enforced: Record<string, readonly number[]> = {
+      "namespace.display_name": [MAX_NAMESPACE_DISPLAY_NAME],
       "actor.name": [ACTOR_LIMITS.maxNameLength],
       "actor.key": [ACTOR_LIMITS.maxKeyBytes],
       "actor.key_component": [ACTOR_LIMITS.maxKeyComponentBytes],

@@ -134,6 +134,7 @@ export const ERROR_CODES = {
   "kv.unexpected_response": { meaning: "The engine answered a KV request with a response of the wrong kind.", sources: runner },
   "message.incoming_too_long": { meaning: "A client message over the actor's incoming limit.", status: 400, sources: actor },
   "message.outgoing_too_long": { meaning: "A reply over the actor's outgoing limit.", status: 400, sources: actor },
+  "namespace.invalid_display_name": { meaning: "A namespace display name over its 255-character limit.", status: 400, sources: engine },
   "namespace.invalid_name": { meaning: "A namespace name that is not 1-63 lowercase letters, digits and dashes.", status: 400, sources: engine },
   "namespace.name_not_unique": { meaning: "The namespace exists already.", status: 400, sources: engine },
   "namespace.not_found": { meaning: "The namespace does not exist.", status: 404, sources: engine },

@@ -25,6 +25,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 export const LIMITS: readonly Limit[] = [
+  { id: "namespace.display_name", value: 255, unit: "characters", where: "engine: `POST /namespaces`", what: "Length of a namespace's display name (Rivet documents none; this keeps one request from storing megabytes in every namespace listing).", over: "400 `namespace.invalid_display_name` naming the limit and the length", origin: "actorwire" },
   { id: "actor.name", value: 64, unit: "characters", where: "engine: `POST`/`PUT /actors`", what: "Length of an actor name.", over: "400 `actor.name_too_long`", origin: "Rivet" },
   { id: "actor.key", value: 1024, unit: "bytes", where: "engine: `POST`/`PUT /actors`", what: "The serialized key (components joined with `/`), UTF-8.", over: "400 `actor.key_too_long`", origin: "Rivet" },
   { id: "actor.key_component", value: 128, unit: "bytes", where: "engine: `POST`/`PUT /actors`", what: "One key component after unescaping, UTF-8.", over: "400 `actor.key_component_too_long`", origin: "Rivet" },

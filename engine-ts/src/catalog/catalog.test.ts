@@ -41,8 +41,11 @@ for (const [backend, open] of backends) {
       expect(ns.namespace_id).toMatch(/^[0-9a-z]{30}$/);
       expect(codeOf(() => catalog.createNamespace("default", "Default"))).toBe("namespace.name_not_unique");
       expect(codeOf(() => catalog.createNamespace("Bad Name", "x"))).toBe("namespace.invalid_name");
+      // The display name's limit, at the limit and one over.
+      expect(catalog.createNamespace("long-display", "d".repeat(255)).display_name).toHaveLength(255);
+      expect(codeOf(() => catalog.createNamespace("too-long-display", "d".repeat(256)))).toBe("namespace.invalid_display_name");
       catalog.createNamespace("staging", "Staging");
-      expect(catalog.listNamespaces().map((n) => n.name).sort()).toEqual(["default", "staging"]);
+      expect(catalog.listNamespaces().map((n) => n.name).sort()).toEqual(["default", "long-display", "staging"]);
       expect(codeOf(() => catalog.requireNamespace("nope"))).toBe("namespace.not_found");
     });
 

@@ -2,7 +2,7 @@ import { EngineError } from "../errors.js";
 import { mintRunnerId } from "../runners/ids.js";
 import { Subspace, subspacePrefix } from "../storage/keyspace.js";
 import type { Storage, StorageReader, StorageWriter } from "../storage/storage.js";
-import { checkActorInput, checkBase64Input } from "./limits.js";
+import { checkActorInput, checkBase64Input, MAX_NAMESPACE_DISPLAY_NAME } from "./limits.js";
 import {
   type ActorRecord,
   type CrashPolicy,
@@ -98,6 +98,13 @@ export class Catalog {
   /** Creates a namespace; a name already taken is a 400 `namespace.name_not_unique`. */
   createNamespace(name: string, displayName: string): NamespaceRecord {
     assertWellFormedText("display_name", displayName);
+    if (displayName.length > MAX_NAMESPACE_DISPLAY_NAME) {
+      throw new EngineError(
+        "namespace.invalid_display_name",
+        `A namespace's display name is at most ${MAX_NAMESPACE_DISPLAY_NAME} characters; this one has ${displayName.length}.`,
+        { status: 400, metadata: { limit: MAX_NAMESPACE_DISPLAY_NAME, length: displayName.length } },
+      );
+    }
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) {
       throw new EngineError(
         "namespace.invalid_name",

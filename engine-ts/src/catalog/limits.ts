@@ -1,5 +1,8 @@
 import { EngineError } from "../errors.js";
 
+/** Characters in a namespace's display name (ours: Rivet documents no limit). */
+export const MAX_NAMESPACE_DISPLAY_NAME = 255;
+
 /** Rivet's documented input limits, checked when an actor is created. */
 export const ACTOR_LIMITS = {
   /** Characters in an actor name. */

@@ -3,7 +3,8 @@
  * engine with rivetkit actors, our engine with our runner) and each encoding. Every case
  * talks to real processes over loopback.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SkipGroup, eventually, withSkips } from "@actorwire/testkit";
+import { afterAll, beforeAll, describe, expect, it as vitestIt } from "vitest";
 import {
   ActorConnDisposedError,
   ActorError,
@@ -34,15 +35,6 @@ function freshKey(label: string): string[] {
   return [`${label}-${process.pid}-${keySeq}-${Math.random().toString(36).slice(2, 8)}`];
 }
 
-/** Resolves once `predicate` holds, polling; fails with `what` after `timeoutMs`. */
-async function until(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return await promise.then(
     (value) => {
@@ -62,8 +54,18 @@ function stringAtLimit(encode: (s: string) => string | Uint8Array, limit: number
   return "x".repeat(n);
 }
 
+/** How long a case waits for an event or a connection state before failing. */
+const UNTIL = { timeoutMs: 20_000 };
+
+/** What a stack's test file passes besides its stack. */
+export interface ClientSuiteOptions {
+  /** Cases this stack does not support, each group with its reason; they are reported as skipped. */
+  readonly skip?: readonly SkipGroup[];
+}
+
 /** Registers every case against the stack `start` makes. */
-export function clientSuite(start: () => Promise<ClientTestStack>): void {
+export function clientSuite(start: () => Promise<ClientTestStack>, options: ClientSuiteOptions = {}): void {
+  const it = withSkips(vitestIt, options.skip);
   let stack: ClientTestStack;
   beforeAll(async () => {
     stack = await start();
@@ -270,13 +272,13 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         const results = await Promise.all([conn.increment(1), conn.increment(10), conn.increment(100)]);
         expect(new Set(results).size).toBe(3);
         expect(results.reduce((a, b) => Math.max(a, b))).toBe(111);
-        await until(() => counts.length === 3, "three newCount events");
+        await eventually("three newCount events", () => counts.length === 3, UNTIL);
         expect(counts.sort((a, b) => a - b)).toEqual([...results].sort((a, b) => a - b));
         expect(onceCounts).toHaveLength(1);
 
         // A stateless call elsewhere reaches this connection's listener too.
         expect(await client.counter.getOrCreate(key).increment(1)).toBe(112);
-        await until(() => counts.includes(112), "the event from a stateless call");
+        await eventually("the event from a stateless call", () => counts.includes(112), UNTIL);
 
         off();
         // `pinged` has a listener, `newCount` no longer does: only pinged arrives.
@@ -284,7 +286,7 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         conn.on("pinged", (t) => pings.push(t));
         await conn.increment(1);
         await conn.ping("p1");
-        await until(() => pings.length === 1, "the pinged event");
+        await eventually("the pinged event", () => pings.length === 1, UNTIL);
         expect(counts).not.toContain(113);
 
         expect(closes).toBe(0);
@@ -305,19 +307,19 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         const doubled: number[] = [];
         conn.on("doubled", (n) => doubled.push(n));
         expect(await counter.send("jobs", { n: 21 }, { wait: true })).toEqual({ status: "completed", response: { doubled: 42 } });
-        await until(() => doubled.includes(42), "the event of the first job");
+        await eventually("the event of the first job", () => doubled.includes(42), UNTIL);
 
         const second = counter.connect();
         const pings: string[] = [];
         second.on("pinged", (t) => pings.push(t));
         expect(await counter.ping("first")).toBe("first");
-        await until(() => pings.includes("first"), "the event of an action called right after connect()");
+        await eventually("the event of an action called right after connect()", () => pings.includes("first"), UNTIL);
 
         const third = counter.connect();
         const thirdDoubled: number[] = [];
         third.on("doubled", (n) => thirdDoubled.push(n));
         await third.send("jobs", { n: 5 });
-        await until(() => thirdDoubled.includes(10), "the event of a send on the connection right after connect()");
+        await eventually("the event of a send on the connection right after connect()", () => thirdDoubled.includes(10), UNTIL);
         await Promise.all([conn.dispose(), second.dispose(), third.dispose()]);
       });
 
@@ -384,7 +386,7 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         const err = await rejection(action);
         expect(err).toBeInstanceOf(ActorError);
         expect(err).toMatchObject({ group: "user", code: "forbidden" });
-        await until(() => conn.connStatus === "idle", "the connection to give up");
+        await eventually("the connection to give up", () => conn.connStatus === "idle", UNTIL);
         expect(errors.some((e) => e instanceof ActorError && e.code === "forbidden")).toBe(true);
         await expect(conn.ready).rejects.toBeInstanceOf(ActorError);
         await conn.dispose();
@@ -413,7 +415,7 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         await stack.destroyActor(first);
         const conn = handle.connect();
         try {
-          await until(() => conn.connStatus === "connected", "the connection to a new actor to open");
+          await eventually("the connection to a new actor to open", () => conn.connStatus === "connected", UNTIL);
           expect(conn.actorId).not.toBe(first);
           expect(await conn.increment(1)).toBe(1);
           expect(await handle.resolve()).toBe(conn.actorId);
@@ -491,7 +493,7 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         conn.on("newCount", (n) => counts.push(n));
         await conn.ready;
         expect(await conn.increment(1)).toBe(1);
-        await until(() => counts.includes(1), "the first event");
+        await eventually("the first event", () => counts.includes(1), UNTIL);
 
         // In flight when the engine dies: it must fail (once), never be answered later.
         let inFlightSettled = 0;
@@ -508,7 +510,7 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         await new Promise((r) => setTimeout(r, 200));
         await stack.killEngine();
         expect(await inFlightOutcome).toBeInstanceOf(ClientConnectionLostError);
-        await until(() => conn.connStatus !== "connected", "the connection to notice");
+        await eventually("the connection to notice", () => conn.connStatus !== "connected", UNTIL);
 
         // Called while the engine is down: waits, then runs exactly once after the reconnect.
         const queued = conn.increment(10);
@@ -523,7 +525,7 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
         expect(await client.counter.getOrCreate(key).getCount()).toBe(after);
         // Events resume on the new socket (the subscription was sent again).
         const next = await conn.increment(1);
-        await until(() => counts.includes(next), "an event after the reconnect");
+        await eventually("an event after the reconnect", () => counts.includes(next), UNTIL);
         // The in-flight action was settled once and never answered after the reconnect.
         await new Promise((r) => setTimeout(r, 200));
         expect(inFlightSettled).toBe(1);
@@ -533,4 +535,6 @@ export function clientSuite(start: () => Promise<ClientTestStack>): void {
       }
     }, 90_000);
   });
+
+  vitestIt("skips only cases the suite has", () => it.checkAllUsed());
 }

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { JsonLines } from "./json-lines.js";
+import { killProcess, retry } from "./processes.js";
 
 /** The repository root, where child processes run. */
 export const repoRoot = resolve(import.meta.dirname, "../..");
@@ -116,11 +117,7 @@ export class EngineProcess {
 
   /** Kills the engine with SIGKILL (no shutdown of any kind) and waits until it is gone. */
   async kill(): Promise<void> {
-    const child = this.child;
-    if (child === undefined || !this.running) return;
-    const exited = once(child, "exit");
-    child.kill("SIGKILL");
-    await exited;
+    await killProcess(this.child);
   }
 
   /**
@@ -130,17 +127,7 @@ export class EngineProcess {
    */
   async restart(): Promise<void> {
     if (this.running) throw new Error("the engine is still running; kill it first");
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 10; attempt++) {
-      try {
-        await this.spawn(this.listenPort);
-        return;
-      } catch (err) {
-        lastError = err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    throw lastError;
+    await retry(10, 200, () => this.spawn(this.listenPort));
   }
 
   /** Kills the engine if it runs and removes the data folder it made. */

@@ -1,6 +1,7 @@
 /**
  * Waiting in tests for something that happens on its own time: a condition polled until it
- * holds, or re-checked each time a {@link Changes} says something changed. Timeouts here are
+ * holds, or re-checked each time a {@link Changes} says something changed, or a promise given
+ * a deadline. Timeouts here are
  * bounds for failures, not measurements. No test framework is imported, so this works under
  * vitest, `node --test` or a plain script.
  */
@@ -70,6 +71,22 @@ export class Changes {
       const timer = setTimeout(wake, timeoutMs);
       this.wakeups.add(wake);
     });
+  }
+}
+
+/**
+ * Settles as `promise` does, or rejects with an error naming `what` after `timeoutMs`: a bound
+ * on a wait whose outcome is a promise (a child process's exit, a line it prints).
+ */
+export async function within<T>(timeoutMs: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

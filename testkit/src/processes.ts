@@ -50,6 +50,31 @@ export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promis
   return { graceful: false };
 }
 
+/** Kills `child` with SIGKILL (no shutdown of any kind) and waits until it is gone. */
+export async function killProcess(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  await exited;
+}
+
+/**
+ * Runs `attempt` until it resolves, at most `tries` times with `pauseMs` between, and rethrows
+ * the last failure: for starting a process again on a port its predecessor just let go of.
+ */
+export async function retry<T>(tries: number, pauseMs: number, attempt: () => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  for (let i = 0; i < tries; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  }
+  throw lastError;
+}
+
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
 export async function freePort(): Promise<number> {
   const server = createServer();

@@ -13,8 +13,7 @@ import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { EngineProcess, repoRoot, spawnTracked, stopProcess } from "@actorwire/testkit";
-import { RestartableRivetEngine } from "./rivet-engine.js";
+import { EngineProcess, RivetEngineProcess, repoRoot, spawnTracked, stopProcess } from "@actorwire/testkit";
 
 /** An engine and an actor host serving the fixture actors. */
 export interface ClientTestStack {
@@ -129,7 +128,7 @@ async function stackOf(
 
 /** Rivet's engine binary with a rivetkit 2.3.19 registry as the actor host. */
 export async function rivetkitStack(): Promise<ClientTestStack> {
-  const engine = await RestartableRivetEngine.start();
+  const engine = await RivetEngineProcess.start();
   // rivetkit starts a local "services" helper process for local endpoints (127.x counts);
   // the tests need only the envoy, and two hosts at once would fight over the helper.
   return stackOf("rivetkit 2.3.19 on rivet-engine", "rivetkit", engine, resolve(fixtures, "rivetkit-main.ts"), {

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { within } from "@actorwire/testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 
 const engineDir = resolve(import.meta.dirname, "..");
@@ -52,19 +53,6 @@ function launch(args: readonly string[], env: NodeJS.ProcessEnv = {}): Engine {
     });
   });
   return { child, out, exited };
-}
-
-/** Resolves with `promise`, or fails naming `what` after `ms`. */
-async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Runs the command to its end (generously bounded: a loaded CI box starts tsx slowly). */

@@ -14,6 +14,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { within } from "@actorwire/testkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -69,18 +70,6 @@ function startScript(args: readonly string[], env: NodeJS.ProcessEnv = {}): Run 
 /** `npm start -- args` from the repository root. */
 function npmStart(args: readonly string[]): Run {
   return track(spawn("npm", ["start", "--", ...args], { cwd: root, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] }));
-}
-
-async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Resolves once `text` is on the run's stdout; fails if the process exits first. */

@@ -69,7 +69,7 @@ describe("an action on a hibernatable connection while the actor's onSleep runs"
     try {
       const conn = client.racer.getOrCreate(["race"]).connect();
       const actorId: string = await client.racer.getOrCreate(["race"]).resolve();
-      let expected = await answered("the first increment", conn.increment());
+      let expected = (await answered("the first increment", conn.increment())) as number;
       expect(expected).toBe(1);
       for (let round = 1; round <= ROUNDS; round++) {
         const from = lines.mark;

@@ -296,7 +296,7 @@ describe("runner handshake", async () => {
     socket.send(kvRequest(9, actor.actor_id, { tag: "KvDeleteRangeRequest", val: { start: bytes("a"), end: bytes("b") } }));
     expect(await socket.nextV7()).toEqual({ tag: "ToClientKvResponse", val: { requestId: 9, data: { tag: "KvDeleteResponse", val: null } } });
     socket.send(kvRequest(10, actor.actor_id, { tag: "KvListRequest", val: { query: { tag: "KvListAllQuery", val: null }, reverse: null, limit: null } }));
-    const listed = (await socket.nextV7()) as { val: { data: { tag: string; val: { keys: ArrayBuffer[]; values: ArrayBuffer[] } } } };
+    const listed = (await socket.nextV7()) as unknown as { val: { data: { tag: string; val: { keys: ArrayBuffer[]; values: ArrayBuffer[] } } } };
     expect(listed.val.data.tag).toBe("KvListResponse");
     expect(listed.val.data.val.keys).toEqual([bytes("b1")]);
     expect(listed.val.data.val.values).toEqual([bytes("z")]);

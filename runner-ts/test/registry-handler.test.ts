@@ -26,7 +26,9 @@ function serve(handler: (request: Request) => Promise<Response>): Server {
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
     const response = await handler(new Request(`http://${req.headers.host}${req.url}`, { method: req.method, headers, body }));
-    res.writeHead(response.status, Object.fromEntries(response.headers));
+    const head: Record<string, string> = {};
+    response.headers.forEach((value, name) => (head[name] = value));
+    res.writeHead(response.status, head);
     res.end(Buffer.from(await response.arrayBuffer()));
   });
 }

@@ -107,15 +107,34 @@ const PARALLEL = 4;
 const CONNECTIONS = Math.max(PARALLEL * 16, Math.floor(FUZZ_RUNS / 3));
 const together = <T>(one: fc.Arbitrary<T>): fc.Arbitrary<T[]> => fc.array(one, { minLength: PARALLEL, maxLength: PARALLEL });
 
+/**
+ * Counts checked connections of one entry point and, in the long mode, prints a line every
+ * tenth of the way, so that an hour-long run shows how far it has come.
+ */
+function progress(entry: string): (count: number) => void {
+  let done = 0;
+  let next = CONNECTIONS / 10;
+  const started = Date.now();
+  return (count) => {
+    done += count;
+    if (FUZZ_RUNS < 100_000 || done < next) return;
+    next += CONNECTIONS / 10;
+    const seconds = (Date.now() - started) / 1000;
+    process.stderr.write(`fuzz ${entry}: ${done}/${CONNECTIONS} connections in ${seconds.toFixed(0)} s (${(done / seconds).toFixed(0)}/s)\n`);
+  };
+}
+
 describe("fuzz: the client WebSocket /connect", () => {
   it(`survives ${CONNECTIONS} connections of random and mutated frames in json, cbor and bare`, async () => {
     const connection = fc.tuple(fc.constantFrom("json", "cbor", "bare", "xml", ""), fc.array(clientFrame, { minLength: 1, maxLength: 5 }));
+    const checked = progress("/connect");
     await fc.assert(
       fc.asyncProperty(together(connection), async (connections) => {
         const results = await Promise.all(
           connections.map(([encoding, frames]) => exchange(`ws://127.0.0.1:${stack.engine.port}/gateway/${canaryId}/connect`, ["rivet", `rivet_encoding.${encoding}`], frames)),
         );
         results.forEach(checkExchange);
+        checked(results.length);
       }),
       params(CONNECTIONS / PARALLEL),
     );
@@ -153,6 +172,7 @@ describe("fuzz: the runner WebSocket /runners/connect", () => {
   };
   it(`survives ${CONNECTIONS} runner connections of every version sending random, valid and mutated frames`, async () => {
     const connection = fc.tuple(fc.oneof(fc.constantFrom(...versions), fc.constantFrom(0, 8, 99)), fc.nat(), fc.array(fc.nat(), { minLength: 1, maxLength: 6 }));
+    const checked = progress("/runners/connect");
     await fc.assert(
       fc.asyncProperty(together(connection), async (connections) => {
         const results = await Promise.all(
@@ -164,6 +184,7 @@ describe("fuzz: the runner WebSocket /runners/connect", () => {
           }),
         );
         results.forEach(checkExchange);
+        checked(results.length);
       }),
       params(CONNECTIONS / PARALLEL),
     );

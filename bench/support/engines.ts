@@ -13,9 +13,9 @@
  *   api-peer and metrics on free loopback ports, telemetry off.
  */
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { keepAliveAgent, httpRequest } from "./http.js";
 import { rivetEngineEnv, rivetEngineVersion } from "@actorwire/testkit/rivet-engine";
@@ -83,6 +83,22 @@ export interface OursOptions {
   readonly tsx?: boolean;
 }
 
+/**
+ * The packages read their version from `../package.json` at run time (the same path from `src/`
+ * and `dist/`), which a bundle elsewhere cannot resolve: the bundle gets the version inlined.
+ */
+const inlinePackageVersions: import("esbuild").Plugin = {
+  name: "inline-package-versions",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      const { version } = JSON.parse(readFileSync(join(dirname(args.path), "..", "package.json"), "utf8")) as { version: string };
+      const contents = text.replace(/createRequire\(import\.meta\.url\)\("\.\.\/package\.json"\)/g, JSON.stringify({ version }));
+      return { contents, loader: "ts" };
+    });
+  },
+};
+
 /** Where bundles go: inside node_modules, so their npm imports resolve from the repository. */
 const BUNDLE_DIR = join(root, "node_modules/.cache/actorwire-bench");
 
@@ -103,9 +119,10 @@ export async function bundle(entry: string, name: string): Promise<string> {
     format: "esm",
     target: "node20",
     conditions: ["source"],
-    external: ["better-sqlite3", "pino", "ws", "cbor-x"],
+    external: ["better-sqlite3", "pino", "ws", "cbor-x", "undici"],
     outfile,
     logLevel: "warning",
+    plugins: [inlinePackageVersions],
   });
   return outfile;
 }

@@ -31,15 +31,7 @@ import { rivetEnginePath } from "@actorwire/testkit/rivet-engine";
 import { ActorHostProcess, type HostKind } from "./support/actor-host.js";
 import { type EngineHandle, startOurs, startRivet } from "./support/engines.js";
 import { apiJson, httpRequest, type KeepAlivePool, keepAliveAgent } from "./support/http.js";
-import { fmtInt, fmtMs, type LatencySummary, markdownTable, round, summarize } from "./support/stats.js";
-
-function positiveInt(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === "") return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(text)}`);
-  return n;
-}
+import { fmtInt, fmtMs, type LatencySummary, markdownTable, round, summarize, positiveInt } from "./support/stats.js";
 
 type StackName = "ours" | "ours-on-rivet" | "rivetkit";
 const STACKS: Record<StackName, { engine: "ours" | "rivet"; host: HostKind; label: string }> = {

@@ -19,15 +19,7 @@ import { type HttpTransport, fetchTransport } from "../client-ts/src/transport.j
 import { createTransport as undiciTransport } from "../client-ts/src/transport-node.js";
 import { ActorHostProcess } from "./support/actor-host.js";
 import { startOurs } from "./support/engines.js";
-import { fmtInt, fmtMs, markdownTable, summarize } from "./support/stats.js";
-
-function positiveInt(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === "") return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(text)}`);
-  return n;
-}
+import { fmtInt, fmtMs, markdownTable, summarize, positiveInt } from "./support/stats.js";
 
 const SETTINGS = {
   timedMs: positiveInt("BENCH_TRANSPORT_MS", 3000),

@@ -29,17 +29,9 @@ import { type EngineHandle, type EngineKind, startOurs, startRivet } from "./sup
 import { apiJson, closedLoop, httpRequest, keepAliveAgent } from "./support/http.js";
 import { cpuSeconds, machineBusySeconds, type MemorySample } from "@actorwire/testkit/processes";
 import { RunnerHost } from "./support/runner-host.js";
-import { fmtInt, fmtMiB, fmtMs, type LatencySummary, markdownTable, round, sleep, summarize, waitFor } from "./support/stats.js";
+import { fmtInt, fmtMiB, fmtMs, type LatencySummary, markdownTable, round, sleep, summarize, waitFor, positiveInt } from "./support/stats.js";
 
 // ---- Settings --------------------------------------------------------------------------
-
-function positiveInt(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === "") return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(text)}`);
-  return n;
-}
 
 const SETTINGS = {
   engines: (process.env.BENCH_ENGINES ?? "ours,rivet").split(",").map((s) => s.trim()) as EngineKind[],

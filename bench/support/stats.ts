@@ -81,3 +81,12 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
     await sleep(everyMs);
   }
 }
+
+/** A positive integer setting from the environment, or `fallback` when it is unset or empty. */
+export function positiveInt(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === "") return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+}

@@ -22,13 +22,13 @@ export class ActorHostProcess {
   private constructor(private readonly child: ChildProcess) {}
 
   /** Starts the host against `endpoint` and resolves once it is registered with the engine. */
-  static async start(kind: HostKind, endpoint: string): Promise<ActorHostProcess> {
+  static async start(kind: HostKind, endpoint: string, nodeArgs: readonly string[] = []): Promise<ActorHostProcess> {
     // Ours is bundled the way a deployment runs compiled JavaScript; rivetkit ships compiled
     // JavaScript already, so its tiny host file runs through tsx's loader only.
     const args =
       kind === "ours"
-        ? ["--expose-gc", await bundle("bench/support/actor-hosts/ours.ts", "actor-host-ours")]
-        : ["--expose-gc", "--import", "tsx", "bench/support/actor-hosts/rivetkit.ts"];
+        ? ["--expose-gc", ...nodeArgs, await bundle("bench/support/actor-hosts/ours.ts", "actor-host-ours")]
+        : ["--expose-gc", ...nodeArgs, "--import", "tsx", "bench/support/actor-hosts/rivetkit.ts"];
     const child = spawnTracked(process.execPath, args, {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe", "ipc"],

@@ -8,3 +8,4 @@ export { packIntoUuid, unpackFromUuid, fromUuidPair, toUuidPair } from "./versio
 export { readEmbeddedVersion, withEmbeddedVersion } from "./embedded-version.js";
 export { jsonParseCompat, jsonStringifyCompat } from "./client-encoding/compat.js";
 export { codecModules } from "./gen/codecs.js";
+export { type Corkable, batchWritesThisTurn } from "./transport/write-batch.js";

@@ -1,4 +1,5 @@
 import { VersionError, runner } from "@actorwire/protocol";
+import { batchWritesThisTurn } from "@actorwire/protocol/internal";
 import type { Logger } from "pino";
 import type { RunnerWsError } from "./errors.js";
 import type { Namespace } from "./registry.js";
@@ -158,6 +159,8 @@ export class RunnerConnection {
   /** @internal Writes an already encoded frame. */
   sendBytes(bytes: Uint8Array): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return false;
+    // Frames for many actors leave in one write per turn instead of one each.
+    if (this.socket.transport !== undefined) batchWritesThisTurn(this.socket.transport);
     this.socket.send(bytes, { binary: true });
     return true;
   }

@@ -187,6 +187,7 @@ export class RunnerEndpoint implements SessionHost {
       }
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      (ws as RunnerSocket).transport = socket;
       const rayId = newRayId();
       const session = new RunnerSession(this, ws as RunnerSocket, rayId, this.log.child({ rayId }));
       this.sessions.add(session);

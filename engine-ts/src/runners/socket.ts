@@ -1,3 +1,4 @@
+import type { Corkable } from "@actorwire/protocol/internal";
 import { WebSocket } from "ws";
 import { CLOSE_TOO_BIG, closeReason } from "./errors.js";
 
@@ -10,6 +11,11 @@ import { CLOSE_TOO_BIG, closeReason } from "./errors.js";
 export class RunnerSocket extends WebSocket {
   /** Set by the endpoint as soon as the socket is accepted. */
   rayId = "";
+  /**
+   * The TCP socket under this WebSocket, set by the endpoint when the upgrade completes, so
+   * that the connection can batch its frames per event-loop turn (`batchWritesThisTurn`).
+   */
+  transport: Corkable | undefined;
 
   override close(code?: number, data?: string | Buffer): void {
     if (code !== undefined && data === undefined && this.rayId !== "") {

@@ -1,4 +1,5 @@
 import { runner } from "@actorwire/protocol";
+import { type Corkable, batchWritesThisTurn } from "@actorwire/protocol/internal";
 import type { Logger } from "pino";
 import WebSocket from "ws";
 import { reconnectDelayMs } from "./backoff.js";
@@ -61,6 +62,8 @@ export class EngineConnection {
   private closedForGood: Promise<void> | undefined;
   /** The error of the current socket, reported with its close. */
   private lastError: string | undefined;
+  /** The TCP socket of the current WebSocket, once upgraded. */
+  private transport: Corkable | undefined;
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -74,7 +77,13 @@ export class EngineConnection {
     log.debug({ url: redact(url) }, "connecting to the engine");
     const ws = new WebSocket(url, [...protocols], { perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES, handshakeTimeout: 10_000 });
     this.ws = ws;
+    this.transport = undefined;
     ws.binaryType = "nodebuffer";
+    // The TCP socket under the WebSocket, so that frames for many actors leave in one write
+    // per event-loop turn (`batchWritesThisTurn`); the upgrade response carries it.
+    ws.once("upgrade", (res) => {
+      if (ws === this.ws) this.transport = res.socket;
+    });
     ws.on("open", () => this.onOpen(ws));
     ws.on("message", (data: Buffer, isBinary: boolean) => this.onFrame(ws, data, isBinary));
     // Without a listener an error would be thrown at the process; a close always follows.
@@ -93,6 +102,7 @@ export class EngineConnection {
     const ws = this.ws;
     // A closing socket would drop the frame without a word; the caller keeps it instead.
     if (!this.ready || ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    if (this.transport !== undefined) batchWritesThisTurn(this.transport);
     ws.send(runner.v7.encodeToServer(message));
     return true;
   }
@@ -101,6 +111,7 @@ export class EngineConnection {
   sendFrame(frame: Uint8Array): boolean {
     const ws = this.ws;
     if (!this.ready || ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    if (this.transport !== undefined) batchWritesThisTurn(this.transport);
     ws.send(frame);
     return true;
   }

@@ -17,6 +17,10 @@ export class LifecycleActorRouter implements ActorRouter {
     return this.lifecycle.waitReady(actorId, { timeoutMs: opts.timeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
+  readyNow(actorId: string): ActorPlacement | undefined {
+    return this.lifecycle.readyNow(actorId);
+  }
+
   currentRunner(actorId: string): string | undefined {
     return this.lifecycle.runnerOf(actorId);
   }

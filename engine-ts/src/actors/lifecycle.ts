@@ -326,13 +326,23 @@ export class ActorLifecycle {
    * (504, a gateway-style timeout with the phase in its metadata). An aborted `signal`
    * rejects with the signal's reason.
    */
+  /**
+   * Where the actor runs when it is running on a connected runner right now, from memory;
+   * undefined when a caller must {@link waitReady} (to wake it, or wait for its runner).
+   */
+  readyNow(actorId: string): ActorPlacement | undefined {
+    if (this.closed) return undefined;
+    const known = this.indexes.placementOf(actorId);
+    return known !== undefined && this.live.has(known.runnerId) ? known : undefined;
+  }
+
   async waitReady(actorId: string, options: WaitReadyOptions): Promise<ActorPlacement> {
     this.ensureOpen();
     options.signal?.throwIfAborted();
     // Every change of a record goes through `reindex` right after its transaction commits, in
     // the same synchronous turn, so this index is never behind what storage says.
-    const known = this.indexes.placementOf(actorId);
-    if (known !== undefined && this.live.has(known.runnerId)) return { runnerId: known.runnerId, generation: known.generation };
+    const known = this.readyNow(actorId);
+    if (known !== undefined) return known;
     const stored = this.catalog.getActor(actorId);
     if (stored === undefined || stored.actor.destroy_ts != null) throw actorNotFound(actorId);
     // An actor whose `actorCreated` was lost to a crash is adopted by its first request.

@@ -85,6 +85,7 @@ export class Gateway {
       roundTrip: (runnerId) => this.runners.connection(runnerId)?.roundTrip() ?? Promise.resolve(false),
       runnerConnected: (runnerId) => this.runners.connection(runnerId)?.open === true,
       waitReady: (actorId, skipReadyWait, signal) => this.waitReady(actorId, skipReadyWait, signal),
+      readyNow: (actorId) => this.readyNow(actorId),
     };
     this.wss = new WebSocketServer({
       noServer: true,
@@ -285,7 +286,15 @@ export class Gateway {
   }
 
   /** The router's wait, bounded by the ready timeout even if the router ignores its own. */
+  /** The actor's placement if it is running on a connected runner now and the gateway is open. */
+  private readyNow(actorId: string): ActorPlacement | undefined {
+    return this.closed ? undefined : this.router.readyNow?.(actorId);
+  }
+
   private async waitReady(actorId: string, skipReadyWait: boolean, signal?: AbortSignal): Promise<ActorPlacement> {
+    // A running actor needs no wait, so no timer, no abort signal and no race.
+    const now = this.readyNow(actorId);
+    if (now !== undefined && signal?.aborted !== true) return now;
     const timeoutMs = this.config.readyTimeoutMs;
     const abort = new AbortController();
     const onAbort = () => abort.abort(signal?.reason);

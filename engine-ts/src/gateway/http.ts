@@ -46,20 +46,23 @@ export interface HttpRequestContext {
 /** Serves one request to completion. Never rejects: every failure becomes an error response. */
 export async function serveHttp(host: TunnelHost, ctx: HttpRequestContext): Promise<void> {
   const { res } = ctx;
-  const clientGone = new AbortController();
+  // The abort signal exists only for a wait (a request to a running actor has none to cut).
+  let gone = false;
+  let clientGone: AbortController | undefined;
   let exchange: HttpExchange | undefined;
   res.once("close", () => {
     if (res.writableFinished) return;
-    clientGone.abort();
+    gone = true;
+    clientGone?.abort();
     exchange?.clientClosed();
   });
   try {
     const body = await readBody(ctx.req, host.config.maxRequestBodyBytes);
     const actorId = await ctx.resolveActorId();
     for (let attempt = 0; ; attempt++) {
-      if (clientGone.signal.aborted) return;
-      const placement = await host.waitReady(actorId, ctx.skipReadyWait, clientGone.signal);
-      if (clientGone.signal.aborted) return;
+      if (gone) return;
+      const placement = host.readyNow(actorId) ?? (await host.waitReady(actorId, ctx.skipReadyWait, (clientGone ??= new AbortController()).signal));
+      if (gone) return;
       exchange = new HttpExchange(host, ctx, actorId, placement, body, attempt < MAX_ATTEMPTS - 1);
       const outcome = await exchange.run();
       exchange = undefined;
@@ -67,7 +70,7 @@ export async function serveHttp(host: TunnelHost, ctx: HttpRequestContext): Prom
       ctx.log.debug({ actorId }, "runner does not host the actor; waiting for it to be ready again");
     }
   } catch (err) {
-    if (clientGone.signal.aborted) return;
+    if (gone) return;
     writeError(res, err, ctx);
   }
 }

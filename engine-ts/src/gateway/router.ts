@@ -28,6 +28,13 @@ export interface ActorRouter {
    */
   waitReady(actorId: string, opts: WaitReadyOptions): Promise<ActorPlacement>;
   /**
+   * Optional: the actor's placement when it is running on a connected runner right now, read
+   * from memory; undefined when {@link waitReady} is needed (to wake it, or to wait). The
+   * gateway asks this first, so a request to a running actor sets up no timer and no abort
+   * signal for a wait it does not need.
+   */
+  readyNow?(actorId: string): ActorPlacement | undefined;
+  /**
    * The runner hosting the actor's current generation (starting, running or stopping there),
    * or undefined when no generation holds a runner. Only that runner may write to the
    * actor's hibernating WebSockets.

@@ -69,6 +69,8 @@ export interface TunnelHost {
   runnerConnected(runnerId: string): boolean;
   /** Waits for the actor to be ready, bounded by the ready timeout and `signal`. */
   waitReady(actorId: string, skipReadyWait: boolean, signal?: AbortSignal): Promise<ActorPlacement>;
+  /** The actor's placement if it is running on a connected runner now; no wait, from memory. */
+  readyNow(actorId: string): ActorPlacement | undefined;
 }
 
 /** The byte length of a tunnel payload, for the payload limits. */

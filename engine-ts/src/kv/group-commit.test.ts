@@ -80,4 +80,31 @@ describe("GroupCommit", () => {
     expect(results).toEqual(Array.from({ length: 25 }, (_, i) => i));
     expect(storage.commits).toBe(3);
   });
+
+  it("with a store that syncs later, answers a batch only once it is durable, and fails it when the sync fails", async () => {
+    const syncs: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    const storage = new (class extends MemoryStorage {
+      transactionThenSync<T>(fn: (tx: Transaction) => T) {
+        const result = this.transaction(fn);
+        return { result, durable: new Promise<void>((resolve, reject) => syncs.push({ resolve, reject })) };
+      }
+    })();
+    const commits = new GroupCommit<string>(storage as Storage);
+    let answered = false;
+    const first = commits.submit(() => (storage.write([{ op: "put", key: enc("a"), value: enc("1") }]), "a")).then((v) => ((answered = true), v));
+    for (let i = 0; i < 50 && syncs.length === 0; i++) await new Promise((r) => setImmediate(r));
+    expect(syncs).toHaveLength(1);
+    // Committed and visible, but not answered before the sync.
+    expect(dec(storage.get(enc("a")))).toBe("1");
+    await new Promise((r) => setTimeout(r, 10));
+    expect(answered).toBe(false);
+    // The next turn's batch commits while the first one's sync is still running.
+    const second = commits.submit(() => "b");
+    for (let i = 0; i < 50 && syncs.length === 1; i++) await new Promise((r) => setImmediate(r));
+    expect(syncs).toHaveLength(2);
+    syncs[0]!.resolve();
+    await expect(first).resolves.toBe("a");
+    syncs[1]!.reject(new Error("fsync failed"));
+    await expect(second).rejects.toThrow("fsync failed");
+  });
 });

@@ -9,6 +9,12 @@
  * only its own writes and the others commit; requests run in arrival order, so a read sees
  * every write that arrived before it. If the outer commit itself fails, every request of the
  * batch fails: none of them was acknowledged, and none of them is stored.
+ *
+ * With a store that can commit now and sync later (`transactionThenSync`), the batch is
+ * answered once the disk has it, and the event loop does not wait for the disk meanwhile: the
+ * next turn's batch commits while this one's fsync runs, and one fsync covers both. A request
+ * that read an earlier batch's write is answered after that write is durable too, because
+ * fsyncs finish in order and each covers every commit before it started.
  */
 import type { Storage } from "../storage/storage.js";
 
@@ -50,24 +56,38 @@ export class GroupCommit<T> {
     this.#scheduled = this.#queue.length > 0;
     if (this.#scheduled) setImmediate(() => this.#flush());
     const outcomes: ({ ok: true; value: T } | { ok: false; error: unknown })[] = [];
-    try {
-      this.#storage.transaction(() => {
-        for (const item of batch) {
-          try {
-            outcomes.push({ ok: true, value: this.#storage.transaction(() => item.run()) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
+    const body = () => {
+      for (const item of batch) {
+        try {
+          outcomes.push({ ok: true, value: this.#storage.transaction(() => item.run()) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
         }
-      });
+      }
+    };
+    let durable: Promise<void> | undefined;
+    try {
+      if (this.#storage.transactionThenSync !== undefined) durable = this.#storage.transactionThenSync(body).durable;
+      else this.#storage.transaction(body);
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
     }
-    for (let i = 0; i < batch.length; i++) {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) batch[i]!.resolve(outcome.value);
-      else batch[i]!.reject(outcome.error);
-    }
+    if (durable === undefined) settle(batch, outcomes);
+    else
+      durable.then(
+        () => settle(batch, outcomes),
+        (error: unknown) => {
+          for (const item of batch) item.reject(error);
+        },
+      );
+  }
+}
+
+function settle<T>(batch: readonly Pending<T>[], outcomes: readonly ({ ok: true; value: T } | { ok: false; error: unknown })[]): void {
+  for (let i = 0; i < batch.length; i++) {
+    const outcome = outcomes[i]!;
+    if (outcome.ok) batch[i]!.resolve(outcome.value);
+    else batch[i]!.reject(outcome.error);
   }
 }

@@ -7,11 +7,12 @@
  * was lost: it appends four entries (one of them 64 KiB, so a commit spans many WAL pages),
  * replaces the whole `scratch/` range with its own three entries, moves the single
  * `pending/` marker, and records itself in `last`. Odd batches run as a read-modify-write
- * transaction that also increments a counter, even ones as a plain write batch.
+ * transaction that also increments a counter (every fourth of them committed now and synced
+ * later, acknowledged only once synced), even ones as a plain write batch.
  */
 
 import { equalBytes } from "./bytes.js";
-import type { Mutation, Storage } from "./storage.js";
+import type { Mutation, Storage, Transaction } from "./storage.js";
 
 const text = new TextEncoder();
 const key = (s: string): Uint8Array => text.encode(s);
@@ -41,13 +42,17 @@ export function batchMutations(i: number): Mutation[] {
   return mutations;
 }
 
-/** Writes batch `i` durably; returns once it is committed. */
-export function writeBatch(storage: Storage, i: number): void {
+/**
+ * Writes batch `i`; it is durable when this returns, or, for the batches written with the
+ * store's `transactionThenSync` (every fourth odd one, when the store has it), once the
+ * returned promise resolves.
+ */
+export function writeBatch(storage: Storage, i: number): Promise<void> | undefined {
   if (i % 2 === 0) {
     storage.write(batchMutations(i));
-    return;
+    return undefined;
   }
-  storage.transaction((tx) => {
+  const body = (tx: Transaction): void => {
     // The read half of the read-modify-write: the previous batch must be there.
     const last = tx.get(LAST_KEY);
     if (last === undefined || decodeNumber(last) !== i - 1) throw new Error(`batch ${i} found last=${String(last)}`);
@@ -58,7 +63,10 @@ export function writeBatch(storage: Storage, i: number): void {
       else if (m.op === "delete") tx.delete(m.key);
       else tx.deleteRange(m.start, m.end);
     }
-  });
+  };
+  if (i % 8 === 3 && storage.transactionThenSync !== undefined) return storage.transactionThenSync(body).durable;
+  storage.transaction(body);
+  return undefined;
 }
 
 /** The number of the last batch in the store, or -1 when there is none. */

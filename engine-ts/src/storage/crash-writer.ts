@@ -18,7 +18,8 @@ let i = lastBatch(storage) + 1;
 writeSync(1, `ready ${i}\n`);
 // The parent kills us; until then, write as fast as commits allow.
 for (;;) {
-  writeBatch(storage, i);
+  const durable = writeBatch(storage, i);
+  if (durable !== undefined) await durable;
   writeSync(1, `ack ${i}\n`);
   i++;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, fsync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { checkBytes, checkMutations, checkSynchronous, normalizeScan } from "./checks.js";
@@ -19,6 +19,13 @@ const FORMAT_VERSION = 1;
  * survives the process being killed (`kill -9`) and, as far as the disk honours fsync, losing
  * power. Opening the file again replays the log.
  *
+ * `transactionThenSync` commits with `synchronous=NORMAL` (the log is written, not yet synced)
+ * and then fsyncs the log in libuv's thread pool, resolving `durable` once an fsync that
+ * started after the commit has finished. The event loop keeps serving while the disk works,
+ * and one fsync covers every commit made while the one before it ran (group commit across
+ * turns). A failed fsync fails the store for good: after one, which pages reached the disk is
+ * unknown, and retrying the fsync would report success for data that may be lost.
+ *
  * One process should own a file. SQLite's own locking keeps a second process from corrupting
  * it (every transaction starts with `BEGIN IMMEDIATE`), but the engine's in-memory state
  * assumes it is the only writer.
@@ -34,22 +41,32 @@ export class SqliteStorage implements Storage {
   // better-sqlite3 turns this into BEGIN IMMEDIATE/COMMIT, or a savepoint when nested.
   readonly #inTransaction: Database.Transaction<(body: () => unknown) => unknown>;
   #closed = false;
+  /** The write-ahead log's file, opened on the first deferred commit. */
+  #walFd: number | undefined;
+  readonly #fsync: FsyncFn;
+  /** Whether an fsync of the log is running. */
+  #syncing = false;
+  /** Commits made since the running fsync started; the next fsync makes them durable. */
+  #unsynced: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  /** Set when an fsync failed; every later call throws it. */
+  #failure: StorageError | undefined;
 
   /** Opens (creating if needed) the database file at `path` and its parent directory. */
-  static open(path: string): SqliteStorage {
+  static open(path: string, options: SqliteOptions = {}): SqliteStorage {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     let db: Database.Database | undefined;
     try {
       db = new Database(path);
-      return new SqliteStorage(db);
+      return new SqliteStorage(db, options.fsync ?? fsync);
     } catch (error) {
       db?.close();
       throw StorageError.from(error);
     }
   }
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, fsyncFn: FsyncFn) {
     this.#db = db;
+    this.#fsync = fsyncFn;
     const mode = db.pragma("journal_mode = WAL", { simple: true });
     // An in-memory database has no log to write ahead; every file-backed one must get WAL.
     if (mode !== "wal" && db.name !== ":memory:") {
@@ -162,6 +179,58 @@ export class SqliteStorage implements Storage {
     }
   }
 
+  transactionThenSync<T>(fn: (tx: Transaction) => T): { readonly result: T; readonly durable: Promise<void> } {
+    this.#open();
+    if (this.#db.memory) return { result: this.transaction(fn), durable: Promise.resolve() };
+    // Only this commit skips SQLite's own fsync; every other one keeps `synchronous=FULL`
+    // (and its fsync also covers the commits made here before it).
+    this.#db.pragma("synchronous = NORMAL");
+    let result: T;
+    try {
+      result = this.transaction(fn);
+    } finally {
+      this.#db.pragma("synchronous = FULL");
+    }
+    const durable = new Promise<void>((resolve, reject) => this.#unsynced.push({ resolve, reject }));
+    if (!this.#syncing) this.#syncLog();
+    return { result, durable };
+  }
+
+  /** Fsyncs the log for the commits waiting on it, then again if more came meanwhile. */
+  #syncLog(): void {
+    const waiting = this.#unsynced;
+    this.#unsynced = [];
+    let fd: number;
+    try {
+      fd = this.#walFd ??= openSync(`${this.#db.name}-wal`, "r+");
+    } catch (error) {
+      this.#fail(waiting, error);
+      return;
+    }
+    this.#syncing = true;
+    this.#fsync(fd, (error) => {
+      this.#syncing = false;
+      if (this.#closed) {
+        // Closing checkpointed the log into the fsynced database; the descriptor was kept
+        // open for this call and goes now.
+        closeSync(fd);
+        for (const w of waiting) w.resolve();
+        return;
+      }
+      if (error !== null) {
+        this.#fail(waiting, error);
+        return;
+      }
+      for (const w of waiting) w.resolve();
+      if (this.#unsynced.length > 0 && this.#failure === undefined) this.#syncLog();
+    });
+  }
+
+  #fail(waiting: readonly { reject: (error: unknown) => void }[], error: unknown): void {
+    this.#failure ??= new StorageError("storage.backend", `fsync of the write-ahead log failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    for (const w of [...waiting, ...this.#unsynced.splice(0)]) w.reject(this.#failure);
+  }
+
   /**
    * The durability settings of this store's connection, as SQLite reports them, so the engine
    * can log them at startup and tests can check them. `synchronous` is 2 for FULL.
@@ -178,11 +247,16 @@ export class SqliteStorage implements Storage {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Closing runs a checkpoint that fsyncs the database, so commits still waiting for their
+    // log fsync are durable once it returns.
     this.#db.close();
+    if (this.#walFd !== undefined && !this.#syncing) closeSync(this.#walFd);
+    for (const w of this.#unsynced.splice(0)) w.resolve();
   }
 
   #open(): void {
     if (this.#closed) throw new StorageError("storage.closed", "the storage is closed");
+    if (this.#failure !== undefined) throw this.#failure;
   }
 
   #deleteRange(start: Uint8Array, end: Uint8Array | undefined): void {
@@ -213,6 +287,14 @@ export class SqliteStorage implements Storage {
       throw StorageError.from(error);
     }
   }
+}
+
+/** `fs.fsync`'s shape; tests pass one that can be held or made to fail. */
+export type FsyncFn = (fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => void;
+
+export interface SqliteOptions {
+  /** Syncs the write-ahead log for {@link SqliteStorage.transactionThenSync}; `fs.fsync` by default. */
+  readonly fsync?: FsyncFn;
 }
 
 // better-sqlite3 hands out Buffers; the interface promises plain Uint8Arrays (a Buffer would

@@ -98,6 +98,15 @@ export interface Storage extends StorageReader {
    */
   transaction<T>(fn: (tx: Transaction) => T): T;
 
+  /**
+   * Optional: runs `fn` like {@link transaction}, but returns as soon as the commit is
+   * visible, with a promise that resolves once it (and every commit before it) is durable.
+   * The wait for the disk then happens off the event loop, and one wait covers the commits
+   * made meanwhile. Whatever the result tells anyone outside the process must wait for
+   * `durable`. A backend without it makes its callers use {@link transaction}.
+   */
+  transactionThenSync?<T>(fn: (tx: Transaction) => T): { readonly result: T; readonly durable: Promise<void> };
+
   /** Releases the backend. Any later call throws `storage.closed`. Closing twice is allowed. */
   close(): void;
 }

@@ -1,0 +1,83 @@
+/**
+ * The site's VitePress configuration. The sidebar is built from the pages on disk (generated
+ * and written), so a new page or a new protocol family needs no change here: each section's
+ * pages are ordered by their `order` frontmatter, then by file name, and titled by their first
+ * `# ` heading.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { defineConfig, type DefaultTheme } from "vitepress";
+
+const srcDir = join(import.meta.dirname, "../src");
+
+interface Page {
+  readonly link: string;
+  readonly text: string;
+  readonly order: number;
+  readonly file: string;
+}
+
+function pagesUnder(dir: string): Page[] {
+  const out: Page[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) continue;
+    if (!name.endsWith(".md")) continue;
+    const text = readFileSync(path, "utf8");
+    const title = /^#\s+(.+)$/m.exec(text)?.[1]?.replace(/`/g, "") ?? name.replace(/\.md$/, "");
+    const order = Number(/^order:\s*(-?\d+)\s*$/m.exec(text.startsWith("---") ? text.slice(0, text.indexOf("---", 3)) : "")?.[1] ?? 1000);
+    const rel = relative(srcDir, path).replace(/\\/g, "/").replace(/(^|\/)index\.md$/, "$1").replace(/\.md$/, "");
+    out.push({ link: `/${rel}`, text: title, order, file: name });
+  }
+  return out.sort((a, b) => a.order - b.order || a.file.localeCompare(b.file));
+}
+
+/** One sidebar group per folder (the folder's own pages first, then one group per subfolder). */
+function sidebarFor(section: string): DefaultTheme.SidebarItem[] {
+  const root = join(srcDir, section);
+  const groups: DefaultTheme.SidebarItem[] = [];
+  const walk = (dir: string, label: string): void => {
+    const items = pagesUnder(dir).map((p) => ({ text: p.text, link: p.link }));
+    if (items.length > 0) groups.push({ text: label, items, collapsed: groups.length > 0 && items.length > 12 });
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path, `${label} / ${name}`);
+    }
+  };
+  try {
+    walk(root, section);
+  } catch {
+    // A section not generated yet has no sidebar.
+  }
+  return groups;
+}
+
+export default defineConfig({
+  title: "actorwire",
+  description: "Rivet-compatible actors: protocol reference, guides and API.",
+  srcDir: "src",
+  outDir: "dist",
+  // The site works from any path prefix: DOCS_BASE=/actorwire/ npm run docs.
+  base: process.env.DOCS_BASE ?? "/",
+  cleanUrls: false,
+  lastUpdated: false,
+  // Everything the site loads comes from itself: no fonts or scripts from a CDN.
+  head: [],
+  themeConfig: {
+    search: { provider: "local" },
+    nav: [
+      { text: "Guides", link: "/guide/" },
+      { text: "Protocol", link: "/protocol/" },
+      { text: "Decoder", link: "/decoder" },
+      { text: "HTTP API", link: "/http-api/" },
+      { text: "API reference", link: "/api/" },
+    ],
+    sidebar: {
+      "/guide/": sidebarFor("guide"),
+      "/protocol/": sidebarFor("protocol"),
+      "/http-api/": sidebarFor("http-api"),
+      "/api/": sidebarFor("api"),
+    },
+    outline: { level: [2, 3] },
+  },
+});

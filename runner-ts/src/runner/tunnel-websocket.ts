@@ -1,4 +1,4 @@
-import { idHex, MAX_TUNNEL_PAYLOAD_BYTES, nextU16, type runner, wrappingLtU16 } from "@actorwire/protocol";
+import { idHex, MAX_TUNNEL_PAYLOAD_BYTES, nextU16, previousU16, type runner, wrappingLtU16 } from "@actorwire/protocol";
 import { bytesEqual, exactArrayBuffer } from "./bytes.js";
 import { RunnerError } from "./errors.js";
 import type { LocalActor } from "./local-actor.js";
@@ -86,8 +86,9 @@ export async function restoreSockets(tunnel: Tunnel, actor: LocalActor, entries:
       continue;
     }
     const socket = new TunnelSocket(tunnel, actor, gatewayId, requestId, true, OPEN, false);
-    socket.lastReceivedIndex = meta.lastReceivedIndex & 0xffff;
-    socket.nextIndex = nextU16(meta.lastSentIndex & 0xffff);
+    // The persisted indices are u16s (the record's type), so they are on the ring already.
+    socket.lastReceivedIndex = meta.lastReceivedIndex;
+    socket.nextIndex = nextU16(meta.lastSentIndex);
     tunnel.register(socket);
     actor.entries.add(socket);
     work.push(socket.restore(meta));
@@ -130,7 +131,7 @@ class TunnelSocket implements TunnelWebSocket, TunnelEntry {
   }
 
   get lastSentIndex(): number {
-    return (this.nextIndex - 1) & 0xffff;
+    return previousU16(this.nextIndex);
   }
 
   /** Hands a new socket to the handler, then accepts it towards the gateway and fires `open`. */

@@ -10,6 +10,11 @@ export function nextU16(index: number): number {
   return (index + 1) & 0xffff;
 }
 
+/** The message index before `index`, wrapping at 2^16 (the last one sent, given the next). */
+export function previousU16(index: number): number {
+  return (index - 1) & 0xffff;
+}
+
 /** `a < b` on the u16 ring: `b` is 1 to 32767 steps after `a`. */
 export function wrappingLtU16(a: number, b: number): boolean {
   return a !== b && ((b - a) & 0xffff) < 0x8000;

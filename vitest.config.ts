@@ -15,7 +15,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["*/src/**/*.test.ts", "*/test/**/*.test.ts"],
+    include: ["*/src/**/*.test.ts", "*/test/**/*.test.ts", "docs/scripts/**/*.test.ts"],
     setupFiles: ["./vitest.setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,15 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { z } from "zod";
 import type { ActorCreateInput, Catalog } from "../catalog/catalog.js";
-import type { CrashPolicy } from "../catalog/records.js";
 import { requireAdminToken } from "../auth.js";
 import { EngineError } from "../errors.js";
-import { BodyReader, readJsonObject } from "./body.js";
+import { readJsonObject } from "./body.js";
+import { API_ROUTES, type ApiRoute, type ApiRouteName } from "./definitions.js";
 import { openApiDocument } from "./openapi.js";
 import { decodePathSegment, parseTarget } from "./target.js";
 import { type RunnerDirectory, summarizeRunner } from "./runners-routes.js";
-
-const CRASH_POLICIES: readonly CrashPolicy[] = ["restart", "sleep", "destroy"];
-const CREATE_FIELDS = ["name", "key", "input", "runner_name_selector", "crash_policy", "datacenter"] as const;
+import { parseBody, parseQuery } from "./validate.js";
 
 /** What the API needs from the rest of the engine. */
 export interface ApiContext {
@@ -42,7 +41,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
     let url: URL;
-    let route: Route | undefined;
+    let route: Matched | undefined;
     try {
       url = parseTarget(req.url);
       const path = url.pathname.replace(/\/+$/, "") || "/";
@@ -55,8 +54,8 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
     }
     if (route === undefined) return false;
     try {
-      if (ctx.adminToken !== undefined) requireAdminToken(req, ctx.adminToken);
-      send(res, 200, await route(ctx, url, req));
+      if (ctx.adminToken !== undefined && route.definition.auth) requireAdminToken(req, ctx.adminToken);
+      send(res, 200, await route.serve(ctx, url, req));
     } catch (thrown) {
       const error = EngineError.from(thrown);
       if (!(thrown instanceof EngineError)) console.error("api: unexpected error", thrown);
@@ -68,39 +67,58 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
   };
 }
 
-type Route = (ctx: ApiContext, url: URL, req: IncomingMessage) => Promise<unknown> | unknown;
+/** What a handler gets: the decoded path parameters, and the query and body parsed on demand. */
+interface RouteInput<R extends ApiRoute> {
+  readonly url: URL;
+  readonly params: R extends { params: infer P extends z.ZodObject } ? z.output<P> : Record<string, never>;
+  /**
+   * Reads the query parameters the route declares. Handlers call it (and {@link body}) after
+   * they look the namespace up, so an unknown namespace is reported first, as it always was.
+   */
+  query(): R extends { query: infer Q extends z.ZodObject } ? z.output<Q> : never;
+  /** Reads and checks the JSON body against the route's body schema. */
+  body(): Promise<R extends { body: infer B extends z.ZodType } ? z.output<B> : never>;
+}
 
-function matchRoute(method: string, path: string): Route | undefined {
-  if (path === "/namespaces" && method === "GET") return listNamespaces;
-  if (path === "/namespaces" && method === "POST") return createNamespace;
-  if (path === "/actors" && method === "GET") return listActors;
-  if (path === "/actors" && method === "POST") return createActor;
-  if (path === "/actors" && method === "PUT") return getOrCreateActor;
-  if (path === "/actors/names" && method === "GET") return actorNames;
-  if (path === "/openapi.json" && method === "GET") return (ctx) => openApiDocument(ctx.version);
-  if (path === "/runners" && method === "GET") return listRunners;
-  if (path === "/runners/names" && method === "GET") return runnerNames;
-  const sleep = /^\/actors\/([^/]+)\/sleep$/.exec(path);
-  if (sleep !== null && method === "POST") {
-    const id = decodePathSegment(sleep[1] as string, "actor ID");
-    return (ctx, url) => {
-      const ns = namespaceOf(ctx, url);
-      const actor = ctx.catalog.getActor(id)?.actor;
-      if (actor === undefined || actor.namespace_id !== ns.namespace_id || actor.destroy_ts != null) {
-        throw new EngineError("actor.not_found", "The actor does not exist or was destroyed.", { status: 404, metadata: { actor_id: id } });
-      }
-      if (ctx.sleepActor === undefined) throw new EngineError("api.not_implemented", "Sleeping actors is not available.", { status: 501 });
-      ctx.sleepActor(id);
-      return {};
-    };
-  }
-  const destroy = /^\/actors\/([^/]+)$/.exec(path);
-  if (destroy !== null && method === "DELETE") {
-    const id = decodePathSegment(destroy[1] as string, "actor ID");
-    return (ctx, url) => {
-      ctx.catalog.destroyActor(namespaceOf(ctx, url), id);
-      ctx.onActorDestroyed?.(id);
-      return {};
+/** A route's handler; its answer has the type of the route's response schema. */
+type Handler<R extends ApiRoute> = (ctx: ApiContext, input: RouteInput<R>) => z.input<R["response"]> | Promise<z.input<R["response"]>>;
+
+/** `/metadata` and `/health` are answered by the server before the API (and without a token). */
+type ServedHere = Exclude<ApiRouteName, "getMetadata" | "getHealth">;
+
+interface Matched {
+  readonly definition: ApiRoute;
+  serve(ctx: ApiContext, url: URL, req: IncomingMessage): Promise<unknown>;
+}
+
+interface CompiledRoute {
+  readonly name: ServedHere;
+  readonly definition: ApiRoute;
+  readonly pattern: RegExp;
+  readonly paramNames: readonly string[];
+}
+
+function matchRoute(method: string, path: string): Matched | undefined {
+  for (const route of COMPILED) {
+    if (route.definition.method.toUpperCase() !== method) continue;
+    const m = route.pattern.exec(path);
+    if (m === null) continue;
+    // Decoded now, before the token is checked: a malformed path is a 400 whoever sends it.
+    const params: Record<string, string> = {};
+    route.paramNames.forEach((name, i) => {
+      params[name] = decodePathSegment(m[i + 1] as string, name.replace(/_id$/, " ID").replace(/_/g, " "));
+    });
+    const { definition } = route;
+    const handler = HANDLERS[route.name] as Handler<ApiRoute>;
+    return {
+      definition,
+      serve: async (ctx, url, req) =>
+        handler(ctx, {
+          url,
+          params: params as never,
+          query: () => parseQuery(definition.query as z.ZodObject, url.searchParams) as never,
+          body: async () => parseBody(definition.body as z.ZodType, await readJsonObject(req)) as never,
+        }),
     };
   }
   return undefined;
@@ -111,91 +129,123 @@ function namespaceOf(ctx: ApiContext, url: URL) {
   return ctx.catalog.requireNamespace(url.searchParams.get("namespace") ?? "default");
 }
 
-function listNamespaces(ctx: ApiContext, url: URL): unknown {
-  const name = url.searchParams.get("name");
-  const namespaces = ctx.catalog.listNamespaces().filter((n) => name === null || n.name === name);
-  return { namespaces, pagination: { cursor: null } };
-}
-
-async function createNamespace(ctx: ApiContext, _url: URL, req: IncomingMessage): Promise<unknown> {
-  const body = new BodyReader(await readJsonObject(req), ["name", "display_name"]);
-  return { namespace: ctx.catalog.createNamespace(body.string("name"), body.string("display_name")) };
-}
-
-function listActors(ctx: ApiContext, url: URL): unknown {
-  const ns = namespaceOf(ctx, url);
-  const q = url.searchParams;
-  const ids = [...q.getAll("actor_id"), ...(q.get("actor_ids")?.split(",") ?? [])].filter((s) => s.length > 0);
-  const name = q.get("name") ?? undefined;
-  const key = q.get("key") ?? undefined;
-  if (key !== undefined && name === undefined) {
-    throw new EngineError("api.invalid_query", "`key` needs `name`.", { status: 400 });
-  }
-  if (ids.length > 0 && name !== undefined) {
-    throw new EngineError("api.invalid_query", "`actor_id` cannot be combined with `name` or `key`.", { status: 400 });
-  }
-  const limitText = q.get("limit");
-  const limit = limitText === null ? undefined : Number(limitText);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-    throw new EngineError("api.invalid_query", "`limit` must be a positive integer.", { status: 400, metadata: { limit: limitText } });
-  }
-  const page = ctx.catalog.listActors(ns, {
-    name,
-    key,
-    actorIds: ids.length > 0 ? ids : undefined,
-    includeDestroyed: q.get("include_destroyed") === "true",
-    limit,
-    cursor: q.get("cursor") ?? undefined,
-  });
-  return { actors: page.actors, pagination: { cursor: page.cursor } };
-}
-
-function readCreateInput(body: BodyReader): ActorCreateInput {
-  return {
-    name: body.string("name"),
-    key: body.optionalString("key"),
-    input: body.optionalString("input"),
-    runnerNameSelector: body.string("runner_name_selector"),
-    // Rivet's API type defaults to destroy when the field is left out.
-    crashPolicy: body.oneOf("crash_policy", CRASH_POLICIES, "destroy"),
-  };
-}
-
-async function createActor(ctx: ApiContext, url: URL, req: IncomingMessage): Promise<unknown> {
-  const ns = namespaceOf(ctx, url);
-  const input = readCreateInput(new BodyReader(await readJsonObject(req), CREATE_FIELDS));
-  const actor = ctx.catalog.createActor(ns, input);
-  ctx.onActorCreated?.(actor.actor_id);
-  return { actor };
-}
-
-async function getOrCreateActor(ctx: ApiContext, url: URL, req: IncomingMessage): Promise<unknown> {
-  const ns = namespaceOf(ctx, url);
-  const input = readCreateInput(new BodyReader(await readJsonObject(req), CREATE_FIELDS));
-  if (input.key === null) throw new EngineError("api.invalid_body", 'Field "key" is required.', { status: 400, metadata: { field: "key" } });
-  const result = ctx.catalog.getOrCreateActor(ns, { ...input, key: input.key });
-  if (result.created) ctx.onActorCreated?.(result.actor.actor_id);
-  return result;
-}
-
 function runnersOf(ctx: ApiContext, url: URL) {
   const ns = namespaceOf(ctx, url);
   return (ctx.runners?.connections() ?? []).filter((c) => c.namespace.id === ns.namespace_id);
 }
 
-function listRunners(ctx: ApiContext, url: URL): unknown {
-  const name = url.searchParams.get("name");
-  const runners = runnersOf(ctx, url)
-    .filter((c) => name === null || c.name === name)
-    .map((c) => summarizeRunner(c, ctx.datacenter ?? "local", ctx.runners?.actorCount?.(c.runnerId) ?? 0));
-  return { runners, pagination: { cursor: null } };
+type CreateBody = z.output<(typeof API_ROUTES)["createActor"]["body"]>;
+
+function createInput(body: CreateBody): ActorCreateInput {
+  return {
+    name: body.name,
+    key: body.key ?? null,
+    input: body.input ?? null,
+    runnerNameSelector: body.runner_name_selector,
+    // Rivet's API type defaults to destroy when the field is left out.
+    crashPolicy: body.crash_policy ?? "destroy",
+  };
 }
 
-function runnerNames(ctx: ApiContext, url: URL): unknown {
-  const names = [...new Set(runnersOf(ctx, url).map((c) => c.name))].sort();
-  return { names, pagination: { cursor: null } };
-}
+const HANDLERS: { readonly [K in ServedHere]: Handler<(typeof API_ROUTES)[K]> } = {
+  listNamespaces(ctx, { query }) {
+    const { name } = query();
+    const namespaces = ctx.catalog.listNamespaces().filter((n) => name === undefined || n.name === name);
+    return { namespaces, pagination: { cursor: null } };
+  },
 
-function actorNames(ctx: ApiContext, url: URL): unknown {
-  return { names: ctx.catalog.actorNames(namespaceOf(ctx, url)), pagination: { cursor: null } };
-}
+  async createNamespace(ctx, { body }) {
+    const { name, display_name } = await body();
+    return { namespace: ctx.catalog.createNamespace(name, display_name) };
+  },
+
+  listActors(ctx, { url, query }) {
+    const ns = namespaceOf(ctx, url);
+    // The combinations are checked before the values, in the order the engine always has.
+    const q = url.searchParams;
+    const ids = [...q.getAll("actor_id"), ...(q.get("actor_ids")?.split(",") ?? [])].filter((s) => s.length > 0);
+    if (q.has("key") && !q.has("name")) {
+      throw new EngineError("api.invalid_query", "`key` needs `name`.", { status: 400 });
+    }
+    if (ids.length > 0 && q.has("name")) {
+      throw new EngineError("api.invalid_query", "`actor_id` cannot be combined with `name` or `key`.", { status: 400 });
+    }
+    const { name, key, include_destroyed, limit, cursor } = query();
+    const page = ctx.catalog.listActors(ns, {
+      name,
+      key,
+      actorIds: ids.length > 0 ? ids : undefined,
+      includeDestroyed: include_destroyed === "true",
+      limit,
+      cursor,
+    });
+    return { actors: page.actors, pagination: { cursor: page.cursor } };
+  },
+
+  async createActor(ctx, { url, body }) {
+    const ns = namespaceOf(ctx, url);
+    const actor = ctx.catalog.createActor(ns, createInput(await body()));
+    ctx.onActorCreated?.(actor.actor_id);
+    return { actor };
+  },
+
+  async getOrCreateActor(ctx, { url, body }) {
+    const ns = namespaceOf(ctx, url);
+    const input = createInput(await body());
+    // The body schema refuses a missing key; this narrows the type for the catalog.
+    if (input.key === null) throw new EngineError("api.invalid_body", 'Field "key" is required.', { status: 400, metadata: { field: "key" } });
+    const result = ctx.catalog.getOrCreateActor(ns, { ...input, key: input.key });
+    if (result.created) ctx.onActorCreated?.(result.actor.actor_id);
+    return result;
+  },
+
+  destroyActor(ctx, { url, params }) {
+    ctx.catalog.destroyActor(namespaceOf(ctx, url), params.actor_id);
+    ctx.onActorDestroyed?.(params.actor_id);
+    return {};
+  },
+
+  sleepActor(ctx, { url, params }) {
+    const id = params.actor_id;
+    const ns = namespaceOf(ctx, url);
+    const actor = ctx.catalog.getActor(id)?.actor;
+    if (actor === undefined || actor.namespace_id !== ns.namespace_id || actor.destroy_ts != null) {
+      throw new EngineError("actor.not_found", "The actor does not exist or was destroyed.", { status: 404, metadata: { actor_id: id } });
+    }
+    if (ctx.sleepActor === undefined) throw new EngineError("api.not_implemented", "Sleeping actors is not available.", { status: 501 });
+    ctx.sleepActor(id);
+    return {};
+  },
+
+  listActorNames(ctx, { url }) {
+    return { names: ctx.catalog.actorNames(namespaceOf(ctx, url)), pagination: { cursor: null } };
+  },
+
+  listRunners(ctx, { url, query }) {
+    const connections = runnersOf(ctx, url);
+    const { name } = query();
+    const runners = connections
+      .filter((c) => name === undefined || c.name === name)
+      .map((c) => summarizeRunner(c, ctx.datacenter ?? "local", ctx.runners?.actorCount?.(c.runnerId) ?? 0));
+    return { runners, pagination: { cursor: null } };
+  },
+
+  listRunnerNames(ctx, { url }) {
+    const names = [...new Set(runnersOf(ctx, url).map((c) => c.name))].sort();
+    return { names, pagination: { cursor: null } };
+  },
+
+  getOpenApi(ctx) {
+    return openApiDocument({ version: ctx.version, auth: ctx.adminToken !== undefined });
+  },
+};
+
+/** Each route's path template as a pattern; fixed paths first, so `/actors/names` is not an ID. */
+const COMPILED: readonly CompiledRoute[] = (Object.keys(HANDLERS) as ServedHere[])
+  .map((name) => {
+    const definition: ApiRoute = API_ROUTES[name];
+    const paramNames = [...definition.path.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1] as string);
+    const source = definition.path.replace(/[.]/g, "\\.").replace(/\{[a-z_]+\}/g, "([^/]+)");
+    return { name, definition, pattern: new RegExp(`^${source}$`), paramNames };
+  })
+  .sort((a, b) => Number(a.paramNames.length > 0) - Number(b.paramNames.length > 0));

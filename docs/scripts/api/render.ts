@@ -62,6 +62,10 @@ export function typedocOptions(root: string, out: string, entries: readonly Entr
     typeDeclarationFormat: "table",
     enumMembersFormat: "table",
     sanitizeComments: true,
+    // The plugin's anchors keep underscores (`#kv_max_keys`) where VitePress's heading slugs
+    // turn them into dashes; `{#id}` on each heading makes VitePress use the plugin's ids.
+    useCustomAnchors: true,
+    customAnchorsFormat: "curlyBrace",
   };
 }
 

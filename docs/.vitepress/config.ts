@@ -63,6 +63,9 @@ export default defineConfig({
   lastUpdated: false,
   // Everything the site loads comes from itself: no fonts or scripts from a CDN.
   head: [],
+  // The decoder bundles @actorwire/protocol for the browser from its TypeScript source (the
+  // workspace's "source" condition), so the site never shows a stale build of the codecs.
+  vite: { resolve: { conditions: ["source"] } },
   themeConfig: {
     search: { provider: "local" },
     nav: [

@@ -7,7 +7,8 @@
  *
  * Fence syntax understood here (VitePress ignores both extras when rendering):
  * - ```` ```ts [actors.ts] ```` writes the block under that file name, so later blocks of the
- *   same page can import it (`import { registry } from "./actors.js"`);
+ *   same page can import it (`import { registry } from "./actors.js"`); VitePress shows the name
+ *   only inside a code group, so the guides also open such a block with a `// actors.ts` line;
  * - ```` ```ts no-check: <reason> ```` leaves a block out; the reason is required, so that
  *   every exception says why on the page's source.
  */

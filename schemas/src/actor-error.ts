@@ -77,6 +77,7 @@ export interface ActorErrorOptions extends ActorwireErrorOptions {
  */
 export class ActorError extends ActorwireError {
   override readonly name = "ActorError";
+  /** The actor instance that raised the error, when the peer said which. */
   readonly actor?: ActorSpecifier | null;
 
   constructor(id: ErrorId, message: string, options?: ActorErrorOptions);

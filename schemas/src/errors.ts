@@ -50,9 +50,13 @@ export type VersionErrorCode =
 
 /** Which conversion a {@link VersionError} concerns. */
 export interface VersionErrorDetails {
+  /** The protocol family, e.g. `runner`, `client` or `persist`. */
   family: string;
+  /** The message or record type being converted. */
   type: string;
+  /** The version the value was in, when known. */
   from?: number;
+  /** The version it was to be converted to, when known. */
   to?: number;
 }
 
@@ -60,6 +64,7 @@ export interface VersionErrorDetails {
 export class VersionError extends ActorwireProtocolError<`version.${VersionErrorCode}`> {
   override readonly name = "VersionError";
   declare readonly code: VersionErrorCode;
+  /** Which family, type and versions the failed conversion concerned. */
   readonly details: VersionErrorDetails;
 
   constructor(id: `version.${VersionErrorCode}`, message: string, options: ActorwireErrorOptions & { details: VersionErrorDetails }) {

@@ -9,7 +9,9 @@
 export interface Limit {
   /** A stable name, `area.what`. */
   readonly id: string;
+  /** The largest accepted amount, in `unit`. */
   readonly value: number;
+  /** What `value` counts. */
   readonly unit: "bytes" | "characters" | "keys" | "messages" | "ms";
   /** Where the limit is checked. */
   readonly where: string;
@@ -24,6 +26,7 @@ export interface Limit {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+/** Every documented limit, one row each; `LIMITS.md` and the docs site's limits page are rendered from it. */
 export const LIMITS: readonly Limit[] = [
   { id: "namespace.display_name", value: 255, unit: "characters", where: "engine: `POST /namespaces`", what: "Length of a namespace's display name (Rivet documents none; this keeps one request from storing megabytes in every namespace listing).", over: "400 `namespace.invalid_display_name` naming the limit and the length", origin: "actorwire" },
   { id: "actor.name", value: 64, unit: "characters", where: "engine: `POST`/`PUT /actors`", what: "Length of an actor name.", over: "400 `actor.name_too_long`", origin: "Rivet" },

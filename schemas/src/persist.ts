@@ -3,6 +3,8 @@
  * published version, plus record helpers that add and check the 2-byte version prefix every
  * stored record carries. Only version 1 exists, so reading means checking the prefix; when a
  * version 2 appears, the read side upgrades older records here, in one place.
+ *
+ * @packageDocumentation
  */
 export * as v1 from "./gen/persist/v1.js";
 
@@ -19,10 +21,15 @@ export const LATEST_VERSION = 1;
 
 /** The record types, by name, with the latest version's TypeScript shapes. */
 export interface Records {
+  /** The actor itself: its input, its state, and whether its creation hooks have completed. */
   PersistedActor: v1.PersistedActor;
+  /** One hibernatable connection (a WebSocket on `/connect`), kept so it can outlive the actor's sleep. */
   PersistedConn: v1.PersistedConn;
+  /** The queue's bookkeeping: the next message ID and how many messages are stored. */
   QueueMetadata: v1.QueueMetadata;
+  /** One message waiting in the queue. */
   QueueMessage: v1.QueueMessage;
+  /** One pending scheduled action call (`c.schedule.after` or `c.schedule.at`). */
   ScheduledEvent: v1.ScheduledEvent;
 }
 

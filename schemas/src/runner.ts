@@ -3,6 +3,8 @@
  * `runner.v7.encodeToServer`, `runner.v3.decodeToClient`, and so on. Versions 1-3 and 4-7
  * are two separate families on the wire; see `versioned` for reading and writing any
  * version through the latest type of its family.
+ *
+ * @packageDocumentation
  */
 export * as v1 from "./gen/runner/v1.js";
 export * as v2 from "./gen/runner/v2.js";

@@ -63,8 +63,9 @@ export function findUndocumented(project: ProjectReflection, root: string): Undo
   const visitMembers = (owner: DeclarationReflection): void => {
     for (const member of owner.children ?? []) {
       if (!member.kindOf(MEMBER_KINDS)) continue;
-      // An inherited member is documented (or not) where it is declared.
-      if (member.inheritedFrom !== undefined) continue;
+      // An inherited member is documented (or not) where it is declared, and an override
+      // (an error class's `name`) means what the member it overrides means.
+      if (member.inheritedFrom !== undefined || member.overwrites !== undefined) continue;
       report(member);
     }
   };

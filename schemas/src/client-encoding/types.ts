@@ -9,8 +9,11 @@ export type ClientEncoding = "json" | "cbor" | "bare";
 
 /** Which actor instance produced an error. `key` is the serialized actor key, if any. */
 export interface ActorSpecifier {
+  /** The actor's ID. */
   actorId: string;
+  /** Which run of the actor: the engine counts up each time it starts the actor again. */
   generation: bigint;
+  /** The actor's key in its serialized string form; null for an actor without one. */
   key: string | null;
 }
 
@@ -39,39 +42,53 @@ export type ToServerMessage =
 
 /** Body of `POST /action/:name`. */
 export interface HttpActionRequestBody {
+  /** The action's arguments, in order. */
   args: unknown[];
 }
 
 /** Successful answer to `POST /action/:name`. */
 export interface HttpActionResponseBody {
+  /** What the action returned. */
   output: unknown;
 }
 
 /** Body of every non-2xx answer from an actor's HTTP surface. */
 export interface HttpResponseErrorBody {
+  /** The error's group, e.g. `actor` or `user`. */
   group: string;
+  /** The error's code within its group, e.g. `action_not_found`. */
   code: string;
+  /** A human-readable description. */
   message: string;
+  /** Structured details the error carries, if any. */
   metadata?: unknown;
+  /** The actor instance that raised it, when known. */
   actor?: ActorSpecifier | null;
 }
 
 /** Body of `POST /queue/:name`. `timeout` is in milliseconds and only matters with `wait`. */
 export interface HttpQueueSendRequestBody {
+  /** The message to enqueue. */
   body: unknown;
+  /** The queue's name, when the body carries it. */
   name?: string;
+  /** Whether to answer only once a handler has completed the message. */
   wait?: boolean;
+  /** How long to wait for completion, in milliseconds. */
   timeout?: number;
 }
 
 /** Answer to `POST /queue/:name`; `response` is the handler's result when the sender waited. */
 export interface HttpQueueSendResponseBody {
+  /** Whether the message was completed, or the wait ran out first. */
   status: "completed" | "timedOut";
+  /** The handler's result, when the sender waited for it. */
   response?: unknown;
 }
 
 /** Answer to an actor resolution request. */
 export interface HttpResolveResponseBody {
+  /** The ID of the actor the query resolved to. */
   actorId: string;
 }
 
@@ -88,5 +105,6 @@ export interface HttpResolveResponseBody {
 export interface ClientMessageCodec<T> {
   /** Returns a string only for `json`. */
   encode(value: T, encoding: ClientEncoding, version?: number): Uint8Array | string;
+  /** Reads one message; `version` is the protocol version the peer wrote it in. */
   decode(data: Uint8Array | string, encoding: ClientEncoding): { value: T; version: number };
 }

@@ -10,16 +10,21 @@
 export interface ConversionLoss {
   /** Stable name, used by the tests to find the example that demonstrates the loss. */
   readonly id: string;
+  /** The protocol family the step belongs to. */
   readonly family: "runner" | "client";
+  /** The message type converted, e.g. `ToServer`. */
   readonly type: string;
   /** The step: `from` and `to` are neighbours; `from < to` is an upgrade, `from > to` a downgrade. */
   readonly from: number;
+  /** The version converted to. */
   readonly to: number;
   /** `lossy`: information is dropped or defaulted. `not_expressible`: a VersionError is thrown. */
   readonly kind: "lossy" | "not_expressible";
+  /** What is dropped, defaulted or refused, in a sentence. */
   readonly what: string;
 }
 
+/** The table of every lossy or refused one-step conversion (see {@link ConversionLoss}). */
 export const CONVERSION_LOSSES: readonly ConversionLoss[] = [
   {
     id: "runner-server-2-1-hibernation",

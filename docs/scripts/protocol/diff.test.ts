@@ -1,12 +1,13 @@
 import { typeDescriptions } from "@actorwire/protocol/descriptions";
 import { describe, expect, it } from "vitest";
 import { diffSchemas } from "./diff.js";
-import type { NamedType, SchemaDescription } from "./model.js";
+import { discoverFamilies, schemaOf, type NamedType, type SchemaDescription } from "./model.js";
 
 function schema(version: number, types: NamedType[]): SchemaDescription {
   return { family: "test", version, schema: "", sha256: "", roots: [], types };
 }
 
+const families = discoverFamilies(typeDescriptions);
 const str = { kind: "primitive", name: "str" } as const;
 const u32 = { kind: "primitive", name: "u32" } as const;
 
@@ -83,7 +84,7 @@ describe("the diff classifier", () => {
   });
 
   it("sees runner v7's KV delete-range request take tag 4, which moves drop to 5: breaking", () => {
-    const diff = diffSchemas(typeDescriptions.runner[6], typeDescriptions.runner[7]);
+    const diff = diffSchemas(schemaOf(families, "runner", 6), schemaOf(families, "runner", 7));
     expect(diff.find((d) => d.name === "KvDeleteRangeRequest")?.status).toBe("added");
     const data = diff.find((d) => d.name === "KvRequestData");
     expect(data?.changes).toEqual([

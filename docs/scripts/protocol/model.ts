@@ -58,3 +58,10 @@ export function discoverFamilies(descriptions: Readonly<Record<string, Readonly<
 export function typesByName(schema: SchemaDescription): Map<string, NamedType> {
   return new Map(schema.types.map((t) => [t.name, t]));
 }
+
+/** The description of one family and version; throws when there is none. */
+export function schemaOf(families: readonly Family[], family: string, version: number): SchemaDescription {
+  const found = families.find((f) => f.name === family)?.versions.find((s) => s.version === version);
+  if (found === undefined) throw new Error(`no schema ${family} v${version}`);
+  return found;
+}

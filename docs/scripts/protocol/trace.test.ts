@@ -2,7 +2,7 @@ import { hexToBytes, toJsonValue } from "@actorwire/fixtures";
 import { typeDescriptions } from "@actorwire/protocol/descriptions";
 import { codecModules } from "@actorwire/protocol/internal";
 import { describe, expect, it } from "vitest";
-import { discoverFamilies } from "./model.js";
+import { discoverFamilies, schemaOf } from "./model.js";
 import { trace, TraceError } from "./trace.js";
 import { readVectors } from "./vectors.js";
 
@@ -40,7 +40,7 @@ describe("the tracing decoder", () => {
     }
   }
 
-  const runner7 = typeDescriptions.runner[7];
+  const runner7 = schemaOf(families, "runner", 7);
 
   it("labels each byte range with the field it encodes", () => {
     const t = trace(runner7, "ToServer", hexToBytes("040000000000000000"));

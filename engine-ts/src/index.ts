@@ -11,3 +11,4 @@ export { lockDataDir, LOCK_FILE, type DataDirLock } from "./storage/data-dir-loc
 export { StorageError, type StorageErrorCode } from "./storage/errors.js";
 export type { Storage, Entry, Mutation, ScanOptions, Transaction } from "./storage/storage.js";
 export { ENGINE_VERSION } from "./version.js";
+export { openApiDocument, type OpenApiOptions } from "./api/openapi.js";

@@ -41,7 +41,7 @@ export const API_TAGS = {
 
 export type ApiTag = keyof typeof API_TAGS;
 
-const BAD_BODY = "The body is not a JSON object of the fields below, a field has the wrong type, or a value breaks a limit.";
+const BAD_BODY = "The body is not a JSON object of the documented fields, a field has the wrong type, or a value breaks a limit.";
 const TOO_LARGE = "The body is larger than 8 MiB (`api.body_too_large`).";
 const NO_NAMESPACE = "The namespace does not exist (`namespace.not_found`).";
 

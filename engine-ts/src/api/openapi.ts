@@ -39,6 +39,17 @@ const dropSafeIntegerBounds = ({ jsonSchema }: { jsonSchema: Record<string, unkn
 };
 
 /**
+ * Zod closes every object it writes (`additionalProperties: false`), since it drops fields it
+ * does not know; the engine's answers may gain fields in later versions, so only objects that
+ * refuse unknown fields (the request bodies, `z.strictObject`) stay closed.
+ */
+const openAnswers = (ctx: { zodSchema: z.core.$ZodTypes; jsonSchema: Record<string, unknown> }): void => {
+  dropSafeIntegerBounds(ctx);
+  const def = ctx.zodSchema._zod.def;
+  if (def.type === "object" && def.catchall === undefined && ctx.jsonSchema.additionalProperties === false) delete ctx.jsonSchema.additionalProperties;
+};
+
+/**
  * The `components/schemas` of the document. Request bodies are converted as zod reads them
  * (`io: "input"`: defaults shown, optional fields optional) and everything else as the engine
  * writes it (`io: "output"`).
@@ -50,7 +61,10 @@ function componentSchemas(): Record<string, Record<string, unknown>> {
       .filter((id): id is string => id !== undefined),
   );
   const convert = (io: "input" | "output") =>
-    z.toJSONSchema(components, { uri: ref, io, override: dropSafeIntegerBounds as never }).schemas as Record<string, Record<string, unknown>>;
+    z.toJSONSchema(components, { uri: ref, io, override: (io === "output" ? openAnswers : dropSafeIntegerBounds) as never }).schemas as Record<
+      string,
+      Record<string, unknown>
+    >;
   const asRead = convert("input");
   const asWritten = convert("output");
   const out: Record<string, Record<string, unknown>> = {};

@@ -125,7 +125,7 @@ export const createNamespaceRequest = component(
       .string()
       .meta({ maxLength: MAX_NAMESPACE_DISPLAY_NAME })
       .describe(`A name for people, at most ${MAX_NAMESPACE_DISPLAY_NAME} characters (\`namespace.invalid_display_name\` otherwise).`),
-  }),
+  }).meta({ examples: [{ name: "staging", display_name: "Staging" }] }),
 );
 
 const createActorFields = {
@@ -150,7 +150,11 @@ const createActorFields = {
   datacenter: z.string().nullable().optional().describe("Accepted for compatibility and ignored: this engine is one datacenter."),
 };
 
-export const createActorRequest = component("CreateActorRequest", "The body of `POST /actors`.", z.strictObject(createActorFields));
+export const createActorRequest = component(
+  "CreateActorRequest",
+  "The body of `POST /actors`.",
+  z.strictObject(createActorFields).meta({ examples: [{ name: "counter", key: "room-1", runner_name_selector: "default", crash_policy: "sleep" }] }),
+);
 
 /**
  * `PUT /actors` needs a key. It is checked after the fields' types, as a separate step, so a
@@ -166,12 +170,15 @@ export const getOrCreateActorRequest = component(
         ctx.issues.push({ code: "custom", path: ["key"], message: 'Field "key" is required.', input: ctx.value });
       }
     })
-    .meta({ required: ["name", "key", "runner_name_selector"] }),
+    .meta({
+      required: ["name", "key", "runner_name_selector"],
+      examples: [{ name: "counter", key: "room-1", runner_name_selector: "default", crash_policy: "sleep" }],
+    }),
 );
 
 // ---- Query parameters -------------------------------------------------------------------
 
-const namespaceParam = z.string().default("default").describe("The namespace; `default` when left out.");
+const namespaceParam = z.string().default("default").meta({ examples: ["default"] }).describe("The namespace; `default` when left out.");
 
 export const namespaceQuery = z.object({ namespace: namespaceParam });
 
@@ -181,7 +188,7 @@ const LIMIT_MESSAGE = "`limit` must be a positive integer.";
 
 export const listActorsQuery = z.object({
   namespace: namespaceParam,
-  name: z.string().optional().describe("Actors with this name."),
+  name: z.string().optional().meta({ examples: ["counter"] }).describe("Actors with this name."),
   key: z.string().optional().describe("With `name`: the live actor with this name and key."),
   actor_id: z.array(z.string()).optional().describe("Actors with these IDs (repeat the parameter); not with `name` or `key`."),
   actor_ids: z.string().optional().describe("Deprecated: comma-separated actor IDs, as `actor_id`."),

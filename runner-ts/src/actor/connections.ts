@@ -152,6 +152,12 @@ export class Connections {
     await this.host.persist(this.record(conn));
   }
 
+  /** Puts a hibernatable connection's record in the actor's next batch, without waiting. */
+  stage(conn: ActorConn): void {
+    if (!conn[CONN_INTERNALS].hibernation || !this.map.has(conn.id)) return;
+    this.host.stage(this.record(conn));
+  }
+
   /** Sends an event to every connection subscribed to `name`. */
   broadcast(name: string, args: readonly unknown[]): void {
     for (const conn of this.map.values()) {

@@ -46,8 +46,12 @@ export interface SurfaceHost {
    * changes it made are durable. Throws `ActorError` (`actor.action_not_found`,
    * `actor.action_timed_out`, user errors as thrown, anything else normalised by
    * `ActorError.from`).
+   *
+   * `beforeDurable` runs once the action has succeeded and before its changes are made
+   * durable, so that the caller can {@link stage} writes that belong with them (a connection
+   * acknowledging the message that carried the action) into the same batch.
    */
-  invokeAction(name: string, args: readonly unknown[], extra?: { conn?: unknown; request?: RequestSource }): Promise<unknown>;
+  invokeAction(name: string, args: readonly unknown[], extra?: { conn?: unknown; request?: RequestSource; beforeDurable?: () => void }): Promise<unknown>;
   /**
    * Runs user work (a hook, a raw request handler) as activity: the actor does not go idle
    * while it runs. Returns what the work returns.
@@ -66,6 +70,11 @@ export interface SurfaceHost {
    * and resolves once the batch is durable.
    */
   persist(write: KvWrite): Promise<void>;
+  /**
+   * Adds KV entries to the actor's next coalesced batch without waiting for it: they become
+   * durable with the next {@link flushState} (or `persist`), in the same batch as the state.
+   */
+  stage(write: KvWrite): void;
   /** Waits until state changes made so far are durable. */
   flushState(): Promise<void>;
   /** Tells the core that the surfaces' busy state may have changed, so the idle timer re-evaluates. */

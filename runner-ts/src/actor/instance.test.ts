@@ -1,4 +1,4 @@
-import { persist } from "@actorwire/protocol";
+import { clientMessages, persist } from "@actorwire/protocol";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { MemoryRunner } from "../testing/memory-runner.js";
@@ -9,6 +9,7 @@ import { actor, queue } from "./definition.js";
 import { ActorInstance } from "./instance.js";
 import { KEY_ACTOR } from "./keys.js";
 import { resolveOptions } from "./options.js";
+import { FakeTunnelSocket, settle } from "./surfaces-test-socket.js";
 
 /** Surfaces that do nothing: the core's unit tests drive actions through invokeAction. */
 const quietSurfaces = (): ActorSurfaces => ({
@@ -298,5 +299,33 @@ describe("ActorInstance", () => {
     await inst.stop("lost");
     expect(slept).toBe(false);
     expect(runner.kv.puts.length).toBe(puts);
+  });
+
+  it("writes a hibernatable connection's new ack in the same KV batch as the state its action changed, then acks and replies", async () => {
+    const { inst, runner } = instance(actor({ state: { n: 0 }, actions: { add: (c, by: number) => (c.state.n += by) } }), new MemoryRunner(), 0, null, createSurfaces);
+    await inst.start([]);
+    const socket = new FakeTunnelSocket(true);
+    const connect = new Request("http://actor/connect", { headers: { "sec-websocket-protocol": "rivet,rivet_encoding.json" } });
+    await inst.surfaces.websocket(socket, connect, { gatewayId: new Uint8Array([0, 0, 0, 7]).buffer, requestId: new Uint8Array([0, 0, 1, 7]).buffer, isRestoring: false });
+    socket.open();
+    await settle(5);
+    const before = runner.kv.puts.length;
+    let release!: () => void;
+    runner.kv.gate = new Promise<void>((resolve) => (release = resolve));
+    socket.deliver(clientMessages.ToServer.encode({ tag: "ActionRequest", val: { id: 1n, name: "add", args: [5] } }, "json") as string, 1);
+    await settle(5);
+    // One batch in flight, holding the state ([1]) and the connection record ([2] ++ id).
+    expect(runner.kv.puts.slice(before)).toEqual([{ actorId: "a1", entries: 2 }]);
+    const replies = () => socket.sent.map((d) => clientMessages.ToClient.decode(d, "json").value).filter((m) => m.tag === "ActionResponse");
+    // Neither the ack nor the reply goes before the batch is durable.
+    expect(socket.acks).toEqual([]);
+    expect(replies()).toEqual([]);
+    release();
+    runner.kv.gate = undefined;
+    await settle(5);
+    expect(socket.acks).toEqual([1]);
+    expect(replies()).toEqual([{ tag: "ActionResponse", val: { id: 1n, output: 5 } }]);
+    expect(runner.kv.puts.length).toBe(before + 1);
+    expect(await storedState(runner)).toEqual({ n: 5 });
   });
 });

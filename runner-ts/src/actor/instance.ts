@@ -441,7 +441,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   // Actions and work (SurfaceHost)
   // -------------------------------------------------------------------------------------------
 
-  async invokeAction(name: string, args: readonly unknown[], extra?: { conn?: unknown; request?: RequestSource }): Promise<unknown> {
+  async invokeAction(name: string, args: readonly unknown[], extra?: { conn?: unknown; request?: RequestSource; beforeDurable?: () => void }): Promise<unknown> {
     if (this.phase !== "running") {
       if (this.phase === "starting") await this.ready;
       // An HTTP request was admitted before the stop began (see admitRequest): the stop waits
@@ -469,6 +469,7 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
         output = transform(ctx, name, args, output);
         if (isPromiseLike(output)) output = await output;
       }
+      extra?.beforeDurable?.();
       if (this.type.options.durability === "strict") await this.durable();
       return output;
     } catch (error) {
@@ -503,6 +504,10 @@ export class ActorInstance implements SurfaceHost, ContextHost, StateOwner, Save
   persist(write: KvWrite): Promise<void> {
     this.saver.addWrite(write);
     return this.saver.flush();
+  }
+
+  stage(write: KvWrite): void {
+    this.saver.addWrite(write);
   }
 
   flushState(): Promise<void> {

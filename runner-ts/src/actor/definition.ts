@@ -69,6 +69,7 @@ export type QueueCompleteOf<Q, K> = K extends keyof Q ? (Q[K] extends QueueToken
 
 /** One client connection to an actor (a `/connect` WebSocket, or a raw request or socket). */
 export interface Conn<CP = any, CS = any, E extends EventsConfig = EventsConfig> {
+  /** A random UUID naming the connection, its key in `c.conns`; a hibernatable one keeps it across sleeps. */
   readonly id: string;
   /** The params the client passed when connecting. */
   readonly params: CP;
@@ -90,7 +91,9 @@ export interface Conn<CP = any, CS = any, E extends EventsConfig = EventsConfig>
 export interface QueueMessage<TName extends string = string, TBody = unknown, TComplete = unknown> {
   /** The message's id, increasing per actor. */
   readonly id: bigint;
+  /** The name of the queue the message was sent to. */
   readonly name: TName;
+  /** The message as the sender gave it (CBOR-encoded while stored). */
   readonly body: TBody;
   /** When it was enqueued (ms since the epoch). */
   readonly createdAt: number;
@@ -145,10 +148,13 @@ export interface ActorQueue<Q extends QueuesConfig = QueuesConfig> {
 
 /** One pending scheduled action call. */
 export interface ScheduledEventInfo {
+  /** The schedule's id (a random UUID), as `after`/`at` returned it; pass it to `get` or `cancel`. */
   readonly id: string;
   /** When it fires (ms since the epoch). */
   readonly timestamp: number;
+  /** The name of the actor's own action it calls (dotted for a grouped action). */
   readonly action: string;
+  /** The arguments the action is called with, as given when scheduling (they round-trip through CBOR). */
   readonly args: readonly unknown[];
 }
 
@@ -158,7 +164,9 @@ export interface ActorSchedule {
   after(delayMs: number, action: string, ...args: unknown[]): Promise<string>;
   /** Calls `action(...args)` at `timestampMs` (ms since the epoch); returns the schedule's id. */
   at(timestampMs: number, action: string, ...args: unknown[]): Promise<string>;
+  /** The pending schedule with this id, or undefined when it fired, was cancelled or never existed. */
   get(id: string): Promise<ScheduledEventInfo | undefined>;
+  /** Every pending schedule, earliest first. */
   list(): Promise<ScheduledEventInfo[]>;
   /** Cancels a pending schedule; resolves to whether one was removed. */
   cancel(id: string): Promise<boolean>;
@@ -173,27 +181,39 @@ export type KvInput = string | Uint8Array | ArrayBuffer;
 
 /** Options of `c.kv` reads. */
 export interface ActorKvOptions<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined> {
+  /** How returned values are decoded: UTF-8 text (the default), `"binary"` for a `Uint8Array`, `"arrayBuffer"`. */
   readonly type?: T;
+  /** How returned keys are decoded (lists only), with the same choices and default as `type`. */
   readonly keyType?: K;
 }
 
 /** Options of `c.kv` lists. */
 export interface ActorKvListOptions<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined>
   extends ActorKvOptions<T, K> {
+  /** Return entries in descending key order instead of ascending. Default false. */
   readonly reverse?: boolean;
+  /** Return at most this many entries (the first ones in the chosen order). Default: the engine's own cap (16,384 on actorwire's engine). */
   readonly limit?: number;
 }
 
 /** `c.kv`: the actor's own key-value space, separate from the runtime's records. */
 export interface ActorKv {
+  /** The value stored under `key`, or null when there is none. */
   get<T extends KvValueType | undefined = undefined>(key: KvInput, options?: ActorKvOptions<T>): Promise<KvValueOf<T> | null>;
+  /**
+   * Stores `value` under `key`, replacing what was there; resolves once the engine stored it.
+   * Strings are written as UTF-8 and bytes as they are; `options` is accepted for rivetkit
+   * compatibility and not needed, since the input's own type decides the encoding.
+   */
   put(key: KvInput, value: KvInput, options?: ActorKvOptions<KvValueType, KvValueType>): Promise<void>;
+  /** Deletes `key`; deleting a key that does not exist is not an error. */
   delete(key: KvInput): Promise<void>;
   /** Every entry (or those under `prefix` when given). */
   list<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined>(
     prefix?: KvInput,
     options?: ActorKvListOptions<T, K>,
   ): Promise<[KvValueOf<K>, KvValueOf<T>][]>;
+  /** The entries whose key starts with `prefix`, in key order (the same as `list(prefix)`). */
   listPrefix<T extends KvValueType | undefined = undefined, K extends KvValueType | undefined = undefined>(
     prefix: KvInput,
     options?: ActorKvListOptions<T, K>,
@@ -206,8 +226,11 @@ export interface ActorKv {
   ): Promise<[KvValueOf<K>, KvValueOf<T>][]>;
   /** Deletes entries with `start <= key < end`. */
   deleteRange(start: KvInput, end: KvInput): Promise<void>;
+  /** The values of several keys in one engine request, in the order of `keys` (null where there is none). */
   batchGet<T extends KvValueType | undefined = undefined>(keys: readonly KvInput[], options?: ActorKvOptions<T>): Promise<(KvValueOf<T> | null)[]>;
+  /** Stores several `[key, value]` pairs in one engine request (within the engine's KV limits per request). */
   batchPut(entries: readonly (readonly [KvInput, KvInput])[]): Promise<void>;
+  /** Deletes several keys in one engine request. */
   batchDelete(keys: readonly KvInput[]): Promise<void>;
 }
 
@@ -217,15 +240,19 @@ export interface ActorKv {
 
 /** What every context offers, including those that run before state exists (`createState`). */
 export interface BaseContext {
+  /** The engine's id of this actor instance; the same across sleeps and runners. */
   readonly actorId: string;
+  /** The actor's name: its key in `setup({ use })`, as clients address it. */
   readonly name: string;
   /** The key as an array of components (`[]` for a keyless actor). */
   readonly key: string[];
   /** A pino logger bound to this actor. */
   readonly log: Logger;
+  /** The actor's own key-value space ({@link ActorKv}), stored in the engine beside its state. */
   readonly kv: ActorKv;
   /** Aborted when the actor begins to sleep or be destroyed. */
   readonly abortSignal: AbortSignal;
+  /** Whether the actor has begun to sleep or be destroyed (`abortSignal.aborted`); long loops should stop. */
   readonly aborted: boolean;
 }
 
@@ -251,7 +278,12 @@ export interface ActorContext<
   readonly request: Request | undefined;
   /** Live connections by id. */
   readonly conns: Map<string, Conn<CP, CS, E>>;
+  /**
+   * The actor's durable queue ({@link ActorQueue}). Within an action call, the completable
+   * messages it takes belong to that call: those it did not complete are delivered again when it returns.
+   */
   readonly queue: ActorQueue<Q>;
+  /** Durable one-shot calls of the actor's own actions ({@link ActorSchedule}). */
   readonly schedule: ActorSchedule;
   /** Sends an event to every connection subscribed to it. */
   broadcast<K extends keyof E & string>(name: K, ...args: EventArgsOf<E, K>): void;
@@ -292,12 +324,25 @@ export interface Actions<S, CP, CS, V, E extends EventsConfig, Q extends QueuesC
 
 /** A raw WebSocket as `onWebSocket` receives it (WinterTC-style subset). */
 export interface ActorWebSocket {
+  /**
+   * The WebSocket ready state (0 connecting, 1 open, 2 closing, 3 closed). While the socket is
+   * still being accepted it reads 1, as in rivetkit: sends made then are held and go out once it is open.
+   */
   readonly readyState: number;
+  /** Sends a text (string) or binary message. */
   send(data: string | ArrayBuffer | ArrayBufferView): void;
+  /** Closes the socket; `code` defaults to 1000 and `reason` to the empty string. */
   close(code?: number, reason?: string): void;
+  /**
+   * Adds a message listener. Binary messages arrive as ArrayBuffers; messages that came before
+   * the first message listener was added (say, after an `await` in `onWebSocket`) are held and delivered to it.
+   */
   addEventListener(type: "message", listener: (event: { data: string | ArrayBuffer }) => void): void;
+  /** Adds a listener for the socket's close, with its code, reason and whether it was clean. */
   addEventListener(type: "close", listener: (event: { code: number; reason: string; wasClean: boolean }) => void): void;
+  /** Adds a listener for the socket's opening; a socket restored after a wake does not open again. */
   addEventListener(type: "open", listener: () => void): void;
+  /** Removes a listener added with `addEventListener`. */
   removeEventListener(type: "message" | "close" | "open", listener: (...args: never[]) => void): void;
 }
 
@@ -320,23 +365,36 @@ export interface ActorOptions {
    * `"interval"`: Rivet's behaviour, state saved at most every `stateSaveInterval`.
    */
   readonly durability?: "strict" | "interval";
-  /** Default 5,000 ms each. */
+  /** Longest `createVars` may run at a start before the start fails with `actor.hook_timed_out` (ms). Default 5,000. */
   readonly createVarsTimeout?: number;
+  /** Longest `createConnState` may run before the connection is refused with `actor.callback_timed_out` (ms). Default 5,000. */
   readonly createConnStateTimeout?: number;
+  /** Longest `onBeforeConnect` may run before the connection is refused with `actor.callback_timed_out` (ms). Default 5,000. */
   readonly onBeforeConnectTimeout?: number;
+  /** Longest `onConnect` may run before the connection is refused with `actor.callback_timed_out` (ms). Default 5,000. */
   readonly onConnectTimeout?: number;
-  /** Default 30,000 ms. */
+  /**
+   * rivetkit's timeout of `onMigrate` (ms), default 30,000. Accepted so that ported options
+   * still check, but it has no effect: `actor()` refuses `onMigrate` itself (run migrations in `onWake`).
+   */
   readonly onMigrateTimeout?: number;
   /** Timeout of `createState`, `onCreate`, `onWake` (ms). Default 30,000 (ours). */
   readonly lifecycleHookTimeout?: number;
-  /** Default 5,000 / 2,500 ms. */
+  /**
+   * How often the actor checks its connections' sockets and disconnects (running `onDisconnect`)
+   * those whose socket closed without a close event (ms). Default 5,000.
+   */
   readonly connectionLivenessInterval?: number;
+  /**
+   * rivetkit's wait for a liveness answer (ms), default 2,500. Accepted for porting, but not
+   * used: the liveness check here reads each socket's state and sends no ping to wait on.
+   */
   readonly connectionLivenessTimeout?: number;
-  /** Default 1,000 messages. */
+  /** Most messages the queue holds; a send beyond it fails with `queue.full`. Default 1,000. */
   readonly maxQueueSize?: number;
-  /** Default 65,536 bytes. */
+  /** Largest queue message body (bytes); a larger send fails with `queue.message_too_large`. Default 65,536. */
   readonly maxQueueMessageSize?: number;
-  /** Default 1,000 pending schedules. */
+  /** Most pending schedules; one more fails with `schedule.limit_exceeded`. Default 1,000. */
   readonly maxSchedules?: number;
   /** Largest CBOR-encoded state accepted (bytes). Default 124 KiB, so the actor record fits one 128 KiB KV value. */
   readonly maxStateBytes?: number;
@@ -370,23 +428,77 @@ export interface ActorConfig<
   Q extends QueuesConfig,
   A extends Actions<S, CP, CS, V, E, Q>,
 > {
+  /**
+   * The initial state of a new actor, copied (`structuredClone`) for each one. The state is
+   * stored as CBOR, so it must hold only values CBOR can carry.
+   */
   readonly state?: S;
+  /**
+   * Makes the initial state of a new actor from its creation input. Runs once, when the actor
+   * is first created (not on wakes), within `lifecycleHookTimeout`.
+   */
   readonly createState?: (c: BaseContext, input: I) => S | Promise<S>;
+  /**
+   * Ephemeral values (clients, caches, handles) copied (`structuredClone`) at every start. They
+   * are never saved; use `createVars` for values that cannot be cloned.
+   */
   readonly vars?: V;
+  /**
+   * Makes the ephemeral values at every start (after the state is loaded, before `onWake`),
+   * within `createVarsTimeout`. `driverCtx` is always undefined here (rivetkit passes its driver's context).
+   */
   readonly createVars?: (c: ActorContext<S, CP, CS, undefined, E, Q>, driverCtx: unknown) => V | Promise<V>;
+  /** The initial state of each new connection, copied (`structuredClone`) for each one. */
   readonly connState?: CS;
+  /**
+   * Makes a new connection's state from its params, after `onBeforeConnect`, within
+   * `createConnStateTimeout`; throw to refuse the connection.
+   */
   readonly createConnState?: (c: ActorContext<S, CP, undefined, V, E, Q>, params: CP) => CS | Promise<CS>;
+  /**
+   * The events the actor sends, declared with {@link event}: they type `c.broadcast`,
+   * `conn.send` and clients' subscriptions, and may carry a `canSubscribe` check.
+   */
   readonly events?: E;
+  /**
+   * The queues the actor takes messages on, declared with {@link queue}. A send to a name not
+   * declared here fails with `queue.not_declared` unless `options.acceptUndeclaredQueues` is set.
+   */
   readonly queues?: Q;
+  /**
+   * Runs once, when the actor is first created, after its initial state is made and before it
+   * is first saved, within `lifecycleHookTimeout`; it receives the creation input.
+   */
   readonly onCreate?: (c: ActorContext<S, CP, CS, V, E, Q>, input: I) => void | Promise<void>;
+  /**
+   * Runs at every start, after a create and after each wake, once `vars` are made and before
+   * any action, within `lifecycleHookTimeout`; a throw or a timeout fails the start.
+   */
   readonly onWake?: (c: ActorContext<S, CP, CS, V, E, Q>) => void | Promise<void>;
+  /**
+   * Runs when the actor begins to sleep, after `c.abortSignal` fired, within what is left of
+   * `sleepGracePeriod`; what it throws is logged and the sleep goes on.
+   */
   readonly onSleep?: (c: ActorContext<S, CP, CS, V, E, Q>) => void | Promise<void>;
+  /**
+   * Runs when the actor is destroyed (`c.destroy()` or the engine), before all its data is
+   * deleted, within `sleepGracePeriod`; what it throws is logged and the destroy goes on.
+   */
   readonly onDestroy?: (c: ActorContext<S, CP, CS, V, E, Q>) => void | Promise<void>;
   /** Runs synchronously after each state change; mutating state inside it throws. */
   readonly onStateChange?: (c: ActorContext<S, CP, CS, V, E, Q>, newState: S) => void;
   /** Throw to reject a connection. */
   readonly onBeforeConnect?: (c: ActorContext<S, CP, CS, V, E, Q>, params: CP) => void | Promise<void>;
+  /**
+   * Runs for each new connection once its state is made and it is in `c.conns`, within
+   * `onConnectTimeout`; throw to refuse it. Events sent to it here reach a `/connect` client as soon as its connection is open.
+   */
   readonly onConnect?: (c: ActorContext<S, CP, CS, V, E, Q>, conn: Conn<CP, CS, E>) => void | Promise<void>;
+  /**
+   * Runs once for each connection that ends: the client closed it, `conn.disconnect()`, its
+   * socket died, or the actor stopped (on sleep, hibernatable connections stay and get none).
+   * What it throws is logged.
+   */
   readonly onDisconnect?: (c: ActorContext<S, CP, CS, V, E, Q>, conn: Conn<CP, CS, E>) => void | Promise<void>;
   /** Transforms an action's output before it is sent. */
   readonly onBeforeActionResponse?: (c: ActorContext<S, CP, CS, V, E, Q>, name: string, args: unknown[], output: unknown) => unknown;
@@ -396,12 +508,17 @@ export interface ActorConfig<
   readonly onWebSocket?: (c: ActorContext<S, CP, CS, V, E, Q>, ws: ActorWebSocket) => void | Promise<void>;
   /** A long-running loop started after `onWake`; `c.abortSignal` fires on shutdown. */
   readonly run?: (c: ActorContext<S, CP, CS, V, E, Q>) => void | Promise<void>;
+  /**
+   * The actions clients (and schedules) call: handlers taking the context and the call's
+   * arguments, or groups of them. What a handler returns (or resolves to) is the call's answer.
+   */
   readonly actions?: A;
   /**
    * Standard Schemas (zod, valibot, …) for actions' argument tuples, nested like the groups or
    * by dotted name; a call whose arguments fail is refused with `actor.validation_error` (400).
    */
   readonly actionInputSchemas?: ActionInputSchemas;
+  /** Timeouts, limits and durability of this actor ({@link ActorOptions}); every field has a default. */
   readonly options?: ActorOptions;
 }
 
@@ -420,6 +537,7 @@ export interface ActorDefinition<
   Q extends QueuesConfig = any,
   A extends Actions<S, CP, CS, V, E, Q> = any,
 > {
+  /** The config given to `actor({...})`, with `actions`, `events` and `queues` filled in. */
   readonly config: ActorConfig<S, CP, CS, V, I, E, Q, A> & { readonly actions: A; readonly events: E; readonly queues: Q };
 }
 

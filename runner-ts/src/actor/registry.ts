@@ -120,6 +120,9 @@ function numberFromEnv(value: string | undefined): number | undefined {
 /**
  * The runtime's side of the runner contract: one live instance per actor id. Exported for tests
  * and for hosting actors on a runner made elsewhere.
+ *
+ * @internal Its constructor takes the runtime's surfaces factory, which the package does not
+ * export, so in practice only `setup()` makes one; not semver.
  */
 export class ActorHost implements RunnerHandler {
   private readonly types = new Map<string, ActorType>();

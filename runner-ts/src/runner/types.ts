@@ -26,7 +26,12 @@ export interface RunnerOptions {
   readonly actorNames?: Readonly<Record<string, { readonly metadata: Record<string, unknown> }>>;
   /** Runner metadata, sent as a JSON string in `ToServerInit`. */
   readonly metadata?: Record<string, unknown>;
+  /** What hosts the actors: the runner calls it to start and stop actors and hands it their requests and sockets. */
   readonly handler: RunnerHandler;
+  /**
+   * Logger for the connection's own lines (pino). By default JSON lines on stderr at `info`, the
+   * level taken from `ACTORWIRE_RUNNER_LOG_LEVEL`, `RIVET_LOG_LEVEL` or `LOG_LEVEL` (first set wins).
+   */
   readonly logger?: Logger;
   /** Drain gracefully on SIGTERM and SIGINT (then exit). True when not given. */
   readonly handleSignals?: boolean;
@@ -62,20 +67,33 @@ export interface RunnerEventMap {
 
 /** A hibernating WebSocket the engine kept open while the actor slept, listed in its start command. */
 export interface HibernatingRequest {
+  /** The gateway that holds the client's socket (its id bytes, as the protocol carries them). */
   readonly gatewayId: ArrayBuffer;
+  /** The socket's request id bytes, unique within its gateway. */
   readonly requestId: ArrayBuffer;
 }
 
 /** Everything `CommandStartActor` says about the actor being started. */
 export interface ActorStartInfo {
+  /** The engine's id of the actor. */
   readonly actorId: string;
+  /**
+   * Which placement of the actor this is: the engine counts up each time it places the actor on
+   * a runner again, and commands and events name the generation they belong to.
+   */
   readonly generation: number;
+  /** The actor's name, which says which definition hosts it. */
   readonly name: string;
   /** The key as the engine stores it (rivetkit's `/`-joined form), or null for no key. */
   readonly key: string | null;
+  /** When the actor was created (ms since the epoch). */
   readonly createTs: number;
   /** The creation input as the engine holds it (CBOR bytes from rivetkit clients), or null. */
   readonly input: Uint8Array | null;
+  /**
+   * The WebSockets the gateway kept open while the actor slept; pass what was persisted for
+   * them to {@link RunnerApi.restoreHibernatedSockets} during the start. Empty for most starts.
+   */
   readonly hibernatingRequests: readonly HibernatingRequest[];
 }
 
@@ -89,7 +107,9 @@ export type ActorStopReason = "sleep" | "destroy" | "drain" | "lost";
 
 /** Identifies one request or WebSocket on the tunnel. */
 export interface TunnelRequestInfo {
+  /** The gateway the request came through (its id bytes). */
   readonly gatewayId: ArrayBuffer;
+  /** The request's id bytes, unique within its gateway; with `gatewayId` it names a hibernatable socket. */
   readonly requestId: ArrayBuffer;
   /** True when a hibernated WebSocket is being rebuilt after a wake (no open handshake). */
   readonly isRestoring: boolean;
@@ -102,6 +122,7 @@ export interface TunnelRequestInfo {
  * (a user's `onRequest`, a hook reading `c.request`), once.
  */
 export interface TunnelRequest {
+  /** The HTTP method (`GET`, `POST`…). */
   readonly method: string;
   /** The actor-relative path, with its query string. */
   readonly path: string;
@@ -119,7 +140,9 @@ export interface TunnelRequest {
 
 /** An answer given as bytes, sent as one `ToServerResponseStart` without a `Response` object. */
 export interface TunnelResponse {
+  /** The HTTP status code. */
   readonly status: number;
+  /** The response headers, by name; `content-length` is set by the tunnel and need not be given. */
   readonly headers: ReadonlyMap<string, string>;
   /** The whole body; null for none. The tunnel sets `content-length`. */
   readonly body: Uint8Array | null;
@@ -133,6 +156,7 @@ export type RouteAnswer = TunnelResponse | { readonly response: Response; readon
 
 /** Event delivered for each message of a tunnel WebSocket. */
 export interface TunnelMessageEvent {
+  /** The message: a string for a text message, an ArrayBuffer for a binary one. */
   readonly data: string | ArrayBuffer;
   /** The gateway's index of this message; ack it for hibernatable sockets once handled. */
   readonly messageIndex: number;
@@ -140,8 +164,11 @@ export interface TunnelMessageEvent {
 
 /** Event delivered when a tunnel WebSocket closes. */
 export interface TunnelCloseEvent {
+  /** The close code (1005 when the client's close carried none). */
   readonly code: number;
+  /** The close reason; the empty string when there was none. */
   readonly reason: string;
+  /** Whether the close was clean, as in the standard; the tunnel reports every close as clean. */
   readonly wasClean: boolean;
 }
 
@@ -152,27 +179,47 @@ export interface TunnelCloseEvent {
 export interface TunnelWebSocket {
   /** 0 connecting, 1 open, 2 closing, 3 closed, as the standard. */
   readonly readyState: number;
+  /**
+   * Whether the socket may hibernate (the handler's `canHibernate` said so when it opened, or
+   * it was restored after a wake): the gateway then keeps it open while the actor sleeps.
+   */
   readonly isHibernatable: boolean;
+  /**
+   * Sends a text (string) or binary message. It throws `RunnerError` `tunnel.invalid_state` before the socket
+   * is open and does nothing once it is closing; a message over the tunnel's payload limit closes the socket with 1009.
+   */
   send(data: string | ArrayBuffer | ArrayBufferView): void;
+  /** Closes the socket towards the client; `code` defaults to 1000 and `reason` to the empty string. */
   close(code?: number, reason?: string): void;
+  /** Adds a listener for each message the client sends. */
   addEventListener(type: "message", listener: (event: TunnelMessageEvent) => void): void;
+  /** Adds a listener for the socket's close (by either side). */
   addEventListener(type: "close", listener: (event: TunnelCloseEvent) => void): void;
+  /** Adds a listener for the socket's acceptance; a restored socket is open already and gets none. */
   addEventListener(type: "open", listener: () => void): void;
+  /** Removes a listener added with `addEventListener`. */
   removeEventListener(type: "message" | "close" | "open", listener: (...args: never[]) => void): void;
   /** Tells the gateway that messages up to `messageIndex` are durably handled (hibernatable only). */
   ack(messageIndex: number): void;
-  /** The gateway index of the last message received, and of the last this side sent (for persistence). */
+  /** The gateway index of the last message received (for persistence). */
   readonly lastReceivedIndex: number;
+  /** The index of the last message this side sent (for persistence). */
   readonly lastSentIndex: number;
 }
 
 /** What a hibernated socket's host persisted, used to rebuild it after a wake. */
 export interface HibernatedSocketMeta {
+  /** The socket's {@link TunnelRequestInfo.gatewayId}, matched against the start's hibernating requests. */
   readonly gatewayId: ArrayBuffer;
+  /** The socket's {@link TunnelRequestInfo.requestId}. */
   readonly requestId: ArrayBuffer;
+  /** The actor-relative path (with query) the socket was opened on; the rebuilt upgrade request gets it. */
   readonly path: string;
+  /** The headers of the original upgrade request, given to the rebuilt one. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The socket's `lastReceivedIndex` when last persisted: a message at or before it is a repeat and is ignored. */
   readonly lastReceivedIndex: number;
+  /** The socket's `lastSentIndex` when last persisted; the rebuilt socket numbers its next message after it. */
   readonly lastSentIndex: number;
 }
 
@@ -212,7 +259,9 @@ export interface RunnerHandler {
 
 /** Options of a KV list. */
 export interface KvListOptions {
+  /** Return entries in descending key order instead of ascending. Default false. */
   readonly reverse?: boolean;
+  /** Return at most this many entries. Default: the engine's own cap (16,384 on actorwire's engine). */
   readonly limit?: number;
 }
 
@@ -227,8 +276,11 @@ export type KvListQuery =
 export interface RunnerKv {
   /** Values in the order of `keys`, null where a key is missing. */
   get(actorId: string, keys: readonly Uint8Array[]): Promise<(Uint8Array | null)[]>;
+  /** The `[key, value]` entries that match `query`, in key order (or reversed). */
   list(actorId: string, query: KvListQuery, options?: KvListOptions): Promise<[Uint8Array, Uint8Array][]>;
+  /** Stores the entries in one request, replacing existing values. */
   put(actorId: string, entries: readonly (readonly [Uint8Array, Uint8Array])[]): Promise<void>;
+  /** Deletes the keys in one request; missing keys are not an error. */
   delete(actorId: string, keys: readonly Uint8Array[]): Promise<void>;
   /** Deletes `[start, end)`. */
   deleteRange(actorId: string, start: Uint8Array, end: Uint8Array): Promise<void>;
@@ -240,6 +292,7 @@ export interface RunnerKv {
 export interface RunnerApi {
   /** The runner ID the engine gave this connection, once connected. */
   readonly runnerId: string | undefined;
+  /** The engine-side KV of the hosted actors ({@link RunnerKv}). */
   readonly kv: RunnerKv;
   /** Sends `EventActorIntent(Sleep)`; the engine answers with a stop command. */
   sleepActor(actorId: string): void;

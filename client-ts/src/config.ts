@@ -74,16 +74,34 @@ export interface ConnectionOptionsInput {
 
 /** The configuration after defaults, environment and URL auth were applied. */
 export interface ResolvedClientConfig {
+  /**
+   * The engine endpoint without credentials or a trailing slash: the `endpoint` given, else
+   * `RIVET_ENGINE`, else `RIVET_ENDPOINT`, else {@link DEFAULT_ENDPOINT}.
+   */
   readonly endpoint: string;
+  /**
+   * The token: from the endpoint URL's password, else `token`, else `RIVET_TOKEN`; undefined
+   * for none. It is sent as a bearer token to the engine API, and to the gateway as its token
+   * header, WebSocket subprotocol or `rvt-token` URL parameter.
+   */
   readonly token: string | undefined;
+  /** The namespace: from the endpoint URL's user name, else `namespace`, else `RIVET_NAMESPACE`, else `"default"`. */
   readonly namespace: string;
+  /** The runner name (pool) new actors are placed on: `poolName`, else `RIVET_POOL`, else `"default"`. */
   readonly poolName: string;
+  /** The wire encoding of actor messages; `"bare"` unless `encoding` says otherwise. */
   readonly encoding: Encoding;
+  /** Extra headers sent with every HTTP request (engine API and gateway); none by default. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Whether handles skip the gateway's wait for the actor to be ready unless a call says otherwise (`gateway.skipReadyWait`); false by default. */
   readonly skipReadyWait: boolean;
+  /** Largest CBOR creation input a gateway query URL may carry (bytes); 4,096 by default. */
   readonly maxInputSize: number;
+  /** Largest message the client sends to an actor (bytes); {@link DEFAULT_MAX_INCOMING_MESSAGE_SIZE} by default. */
   readonly maxIncomingMessageSize: number;
+  /** Whether the `GET /metadata` lookup on the endpoint is skipped; false by default. */
   readonly disableMetadataLookup: boolean;
+  /** Reconnect and queueing settings of `handle.connect()` connections, each with its default filled in. */
   readonly connection: Required<ConnectionOptionsInput>;
 }
 

@@ -34,12 +34,21 @@ export interface QueueSendOptions {
   readonly wait?: boolean;
   /** How long the actor waits for completion before answering `timedOut` (ms). */
   readonly timeout?: number;
+  /**
+   * Aborts the send, or the wait for its completion. The message may be stored all the same
+   * if the abort comes after the actor received it.
+   */
   readonly signal?: AbortSignal;
 }
 
 /** The answer to a queue send. */
 export interface QueueSendResult<TResponse = unknown> {
+  /**
+   * `"completed"` when the actor completed the message in time; `"timedOut"` when the wait ran
+   * out first (the message stays queued and is still handled).
+   */
   readonly status: "completed" | "timedOut";
+  /** What the actor passed to `message.complete(response)`; absent when it timed out. */
   readonly response?: TResponse;
 }
 

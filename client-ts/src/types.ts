@@ -11,6 +11,7 @@
 
 /** Anything with a `config`: an actor definition, ours or rivetkit's. */
 export interface AnyActorDefinition {
+  /** The definition's config, which the client's types read `actions`, `events` and `queues` from. */
   readonly config: any;
 }
 

@@ -29,6 +29,7 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
+/** The `actorwire-engine --help` text: every option with its environment variable and default. */
 export const ENGINE_USAGE = `Usage: actorwire-engine [options]
 
 Runs the actorwire engine: the public API, the gateway and the runner endpoint on one port,

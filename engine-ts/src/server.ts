@@ -21,7 +21,9 @@ import { ENGINE_VERSION } from "./version.js";
 
 /** Where the engine listens. */
 export interface ServerOptions {
+  /** The address to listen on: `127.0.0.1` for this machine only, `0.0.0.0` for every interface. */
   readonly host: string;
+  /** The TCP port; 0 takes any free one, which {@link listen} then reports. */
   readonly port: number;
 }
 
@@ -35,20 +37,39 @@ export interface EngineOptions {
   readonly runners?: Partial<RunnerEndpointOptions>;
   /** When set, the public API requires this token (Rivet's `auth.admin_token`). */
   readonly adminToken?: string;
+  /**
+   * Tuning of the actor lifecycle, in milliseconds where a field is a duration: how long a lost
+   * runner keeps its actors (by default what the runner endpoint announces, 15,000), how long an
+   * actor may take to start (30,000) or stop (1,800,000), the crash restart back-off, event ack
+   * batching and command retention. Every field left out keeps Rivet's default.
+   */
   readonly lifecycle?: Partial<ActorLifecycleConfig>;
+  /**
+   * Tuning of the gateway that carries client requests and WebSockets to actors: how long a
+   * request waits for its actor (60,000 ms) and for an answer (300,000 ms), size limits (20 MiB
+   * for bodies and messages), hibernatable-socket buffers, the bounds on slow clients, and its
+   * logger. Every field left out keeps its default.
+   */
   readonly gateway?: GatewayConfig;
 }
 
 /** The engine's HTTP server with its parts. */
 export interface Engine {
+  /** The HTTP server every route and upgrade is served on; not listening yet: pass it to {@link listen}. */
   readonly server: Server;
+  /** The storage everything the engine knows lives in: the one given in the options, or a new {@link MemoryStorage}. */
   readonly storage: Storage;
+  /** @internal The namespaces, actors and runner names; for the engine's own tests, not semver. */
   readonly catalog: Catalog;
-  /** The runner pools each namespace has seen; they decide which actors may be created. */
+  /** @internal The runner pools each namespace has seen; they decide which actors may be created. For the engine's own tests. */
   readonly runnerPools: RunnerPools;
+  /** @internal The runner endpoint (`/runners/connect`) and its connections; for the engine's own tests, not semver. */
   readonly runners: RunnerEndpoint;
+  /** @internal The actors' KV; for the engine's own tests, not semver. */
   readonly kv: KvService;
+  /** @internal The actor lifecycle state machine; for the engine's own tests, not semver. */
   readonly lifecycle: ActorLifecycle;
+  /** @internal The gateway that tunnels client requests and WebSockets to actors; for the engine's own tests, not semver. */
   readonly gateway: Gateway;
   /** Closes every runner socket with `ws.going_away`, then the server, then the storage. */
   close(): Promise<void>;

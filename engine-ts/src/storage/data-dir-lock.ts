@@ -8,7 +8,9 @@ export const LOCK_FILE = "engine.lock";
 
 /** An exclusive hold on a data dir; released by `release()` or, whatever happens, at process exit. */
 export interface DataDirLock {
+  /** The lock file, {@link LOCK_FILE} inside the data dir. */
   readonly path: string;
+  /** Releases the lock so that another engine may take the dir; calling it again does nothing. */
   release(): void;
 }
 

@@ -17,7 +17,9 @@
 
 /** One key and its value, as a scan returns them. */
 export interface Entry {
+  /** The key's bytes. */
   readonly key: Uint8Array;
+  /** The value's bytes. */
   readonly value: Uint8Array;
 }
 

@@ -1,4 +1,5 @@
-import { type Ast, Config, configure, parse, rootAliases, transform } from "@bare-ts/tools";
+import { type Ast, Config, configure, generate, normalize, parse, rootAliases, transform } from "@bare-ts/tools";
+import { commentDeclarations, docBlock, versionTitle, withDocComments } from "./doc-comments.js";
 import { generatedHeader } from "./header.js";
 import type { SchemaFile } from "./schema-files.js";
 
@@ -34,7 +35,19 @@ export function rootTypeNames(ast: Ast): readonly string[] {
  * for our own assert so the codecs also run in browsers.
  */
 export function compileCodec(schema: SchemaFile, ast: Ast, runtime: string = DEFAULT_RUNTIME): string {
-  const raw = transform(schema.source, { generator: "ts", lib: true, schema: schema.relPath });
+  const roots = rootTypeNames(ast);
+  const config = Config({ generator: "ts", lib: true, schema: schema.relPath });
+  // `transform` is the tool's one entry point that also runs its semantic checks (unknown
+  // types, duplicate names, …); its output is the same code without the added comments.
+  const plain = transform(schema.source, config);
+  // The same steps as `transform`, with a comment put on every type, field, union member and
+  // enum value the schema leaves without one, so the generated declarations are documented.
+  const normalized = normalize(withDocComments(configure(parse(schema.source, config), config), schema, roots));
+  const raw = commentDeclarations(generate(normalized, config));
+  // The tool declares a numeric alias (`u16`, `i64`, …) wherever its name appears in the code,
+  // comments included, so a comment must not name one the code does not use.
+  const numericAliases = (code: string): string => (code.match(/^export type \w+ = (?:bigint|number)$/gm) ?? []).join("\n");
+  if (numericAliases(raw) !== numericAliases(plain)) throw new Error(`the comments added to ${schema.relPath} change its numeric type aliases`);
   const assertImport = 'import assert from "node:assert/strict"';
   let body = raw;
   if (body.includes(assertImport)) {
@@ -50,16 +63,24 @@ export function compileCodec(schema: SchemaFile, ast: Ast, runtime: string = DEF
   if (body.includes("node:")) {
     throw new Error(`generated code for ${schema.relPath} still imports a node: module`);
   }
-  const roots = rootTypeNames(ast);
+  const title = versionTitle(schema);
   const rootFns = roots
     .map((name) =>
       [
-        `/** Encodes one ${name} as a complete message. */`,
+        docBlock(
+          `Encodes one \`${name}\` of ${title} as a complete BARE message, with no version prefix.` +
+            " A value that does not fit the schema throws `ProtocolError`. A large result (about 1 MiB" +
+            " and up) can be a view on a larger buffer: use its `byteOffset` and `byteLength`.",
+        ),
         `export function encode${name}(x: ${name}): Uint8Array {`,
         `    return encodeRoot(x, write${name})`,
         `}`,
         ``,
-        `/** Decodes exactly one ${name}; any malformed input throws ProtocolError. */`,
+        docBlock(
+          `Decodes exactly one \`${name}\` of ${title} from a complete BARE message with no version` +
+            " prefix. Malformed input, bytes left over, or more than `options.maxBytes` (default" +
+            " 32 MiB) throw `ProtocolError`.",
+        ),
         `export function decode${name}(bytes: Uint8Array, options?: DecodeOptions): ${name} {`,
         `    return decodeRoot(bytes, read${name}, options)`,
         `}`,
@@ -68,8 +89,14 @@ export function compileCodec(schema: SchemaFile, ast: Ast, runtime: string = DEF
     .join("\n\n");
   const runtimeImport = `import { type DecodeOptions, decodeRoot, encodeRoot } from "${runtime}/root-codec.js"`;
   const rootList = `/** The root types of this version: the ones with encode and decode functions. */\nexport const ROOT_TYPES = ${JSON.stringify(roots)} as const`;
+  // The module's own comment: typedoc shows it for the namespace a package re-exports it as.
+  const moduleDoc = docBlock(
+    `The types of ${title}, generated from \`schemas/${schema.relPath}\`, with an \`encodeX\` and a` +
+      " `decodeX` function for each of its root types (`ROOT_TYPES`).",
+  ).replace(/\n \*\/$/, "\n *\n * @packageDocumentation\n */");
   return [
     generatedHeader("//", "compile-codec", schema),
+    moduleDoc,
     "/* eslint-disable */",
     runtimeImport,
     body.trimEnd(),

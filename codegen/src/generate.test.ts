@@ -29,6 +29,24 @@ describe("codegen", () => {
     expect(code).not.toContain("node:");
   });
 
+  it("puts a doc comment on every exported declaration and tags the cursor functions @internal", () => {
+    const schema = syntheticSchema(
+      "# Has its own comment.\ntype Named str\ntype Kind enum { A B }\ntype Pair struct { a: u16 b: data[4] }\n" +
+        "type Either union { Pair | Named }\ntype Top struct { either: Either kind: Kind }\n",
+    );
+    const code = compileCodec(schema, parseSchema(schema));
+    const lines = code.split("\n");
+    lines.forEach((line, i) => {
+      if (/^\s*(export |readonly |\| \{|[A-Z]\w* = )/.test(line)) expect(lines[i - 1], line).toMatch(/\*\/$/);
+    });
+    expect(code).toContain("/** Has its own comment. */\nexport type Named = string");
+    expect(code).toContain("/** Reads one `Pair` and moves the cursor past it. @internal */\nexport function readPair(");
+    expect(code).toContain("/** Encoded as BARE `data[4]`. */\n    readonly b: ArrayBuffer");
+    expect(code).toContain("/** Encoded with union tag 1. */");
+    expect(code).toContain("`Top` in test protocol v1: a struct of `either` and `kind`, encoded in that order.");
+    expect(code).not.toMatch(/@internal \*\/\nexport function (encode|decode)/);
+  });
+
   it("refuses a list whose items can be zero bytes, which a decoder could not bound", () => {
     const schema = syntheticSchema("type Nothing void\ntype Many list<Nothing>\n");
     expect(() => assertNoZeroWidthItems(parseSchema(schema), schema.relPath)).toThrow(/zero bytes/);

@@ -476,7 +476,7 @@ export interface ActorConfig<
    */
   readonly onWake?: (c: ActorContext<S, CP, CS, V, E, Q>) => void | Promise<void>;
   /**
-   * Runs when the actor begins to sleep, after `c.abortSignal` fired, within what is left of
+   * Runs when the actor begins to sleep, after `c.abortSignal` fired, within
    * `sleepGracePeriod`; what it throws is logged and the sleep goes on.
    */
   readonly onSleep?: (c: ActorContext<S, CP, CS, V, E, Q>) => void | Promise<void>;

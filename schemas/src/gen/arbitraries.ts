@@ -11,10 +11,18 @@ import { arbitraries as clientV2 } from "./client/v2.arbitraries.js"
 import { arbitraries as clientV3 } from "./client/v3.arbitraries.js"
 import { arbitraries as clientV4 } from "./client/v4.arbitraries.js"
 import { arbitraries as persistV1 } from "./persist/v1.arbitraries.js"
+import { arbitraries as envoyV1 } from "./envoy/v1.arbitraries.js"
+import { arbitraries as envoyV2 } from "./envoy/v2.arbitraries.js"
+import { arbitraries as envoyV3 } from "./envoy/v3.arbitraries.js"
+import { arbitraries as envoyV4 } from "./envoy/v4.arbitraries.js"
+import { arbitraries as envoyV5 } from "./envoy/v5.arbitraries.js"
+import { arbitraries as envoyV6 } from "./envoy/v6.arbitraries.js"
+import { arbitraries as envoyV8 } from "./envoy/v8.arbitraries.js"
 
 /** Arbitrary factories of every published version, by family and version. */
 export const arbitraryFactories = {
   runner: { 1: runnerV1, 2: runnerV2, 3: runnerV3, 4: runnerV4, 5: runnerV5, 6: runnerV6, 7: runnerV7 },
   client: { 1: clientV1, 2: clientV2, 3: clientV3, 4: clientV4 },
   persist: { 1: persistV1 },
+  envoy: { 1: envoyV1, 2: envoyV2, 3: envoyV3, 4: envoyV4, 5: envoyV5, 6: envoyV6, 8: envoyV8 },
 } as const

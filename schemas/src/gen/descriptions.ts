@@ -11,10 +11,18 @@ import clientV2 from "./client/v2.types.json" with { type: "json" }
 import clientV3 from "./client/v3.types.json" with { type: "json" }
 import clientV4 from "./client/v4.types.json" with { type: "json" }
 import persistV1 from "./persist/v1.types.json" with { type: "json" }
+import envoyV1 from "./envoy/v1.types.json" with { type: "json" }
+import envoyV2 from "./envoy/v2.types.json" with { type: "json" }
+import envoyV3 from "./envoy/v3.types.json" with { type: "json" }
+import envoyV4 from "./envoy/v4.types.json" with { type: "json" }
+import envoyV5 from "./envoy/v5.types.json" with { type: "json" }
+import envoyV6 from "./envoy/v6.types.json" with { type: "json" }
+import envoyV8 from "./envoy/v8.types.json" with { type: "json" }
 
 /** Type descriptions of every published version, by family and version. */
 export const typeDescriptions = {
   runner: { 1: runnerV1, 2: runnerV2, 3: runnerV3, 4: runnerV4, 5: runnerV5, 6: runnerV6, 7: runnerV7 },
   client: { 1: clientV1, 2: clientV2, 3: clientV3, 4: clientV4 },
   persist: { 1: persistV1 },
+  envoy: { 1: envoyV1, 2: envoyV2, 3: envoyV3, 4: envoyV4, 5: envoyV5, 6: envoyV6, 8: envoyV8 },
 } as const

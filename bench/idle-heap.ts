@@ -9,7 +9,8 @@
  * (`npm run bench:idle-heap`). Not part of `npm test` or `npm run bench`.
  */
 import { getHeapSnapshot } from "node:v8";
-import { actor, setup } from "@actorwire/runner";
+import { setup } from "@actorwire/runner";
+import { counter } from "./support/actor-hosts/counter.js";
 import { startOurs } from "./support/engines.js";
 import { apiJson, httpRequest, keepAliveAgent } from "./support/http.js";
 import { positiveInt } from "./support/stats.js";
@@ -47,17 +48,6 @@ async function heapByKind(): Promise<Map<string, { bytes: number; count: number 
   }
   return out;
 }
-
-const counter = actor({
-  state: { count: 0 },
-  options: { sleepTimeout: 30 * 60_000 },
-  actions: {
-    increment: (c, by: number) => {
-      c.state.count += by;
-      return c.state.count;
-    },
-  },
-});
 
 const engine = await startOurs();
 process.env.RIVET_ENDPOINT = engine.base.origin;

@@ -6,6 +6,7 @@ export { DEFAULT_MAX_MESSAGE_BYTES, type DecodeOptions } from "./runtime/root-co
 export * as runner from "./runner.js";
 export * as client from "./client.js";
 export * as persist from "./persist.js";
+export * as envoy from "./envoy.js";
 export * from "./versioned/index.js";
 export * from "./client-encoding/index.js";
 export * from "./actor-error.js";

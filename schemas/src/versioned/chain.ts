@@ -59,10 +59,14 @@ export class ChainBuilder<T> {
     return new ChainBuilder<T>(family, type, [version], [codec as LayoutCodec<unknown>], []);
   }
 
-  /** Adds the next version with its one-step upgrade and downgrade converters. */
+  /**
+   * Adds the next version with its one-step upgrade and downgrade converters. The next version
+   * is normally `last + 1`; a family may skip a version whose layout is not known (the envoy
+   * family has no v7), and then the step joins the two neighbours that do exist.
+   */
   next<U>(version: number, codec: LayoutCodec<U>, up: (x: T) => U, down: (x: U) => T): ChainBuilder<U> {
     const last = this.versions[this.versions.length - 1] as number;
-    if (version !== last + 1) throw new Error(`${this.type}: version ${version} does not follow ${last}`);
+    if (!Number.isInteger(version) || version <= last) throw new Error(`${this.type}: version ${version} does not follow ${last}`);
     return new ChainBuilder<U>(
       this.family,
       this.type,
@@ -78,10 +82,10 @@ export class ChainBuilder<T> {
    */
   build(familyVersions: readonly number[]): VersionedCodec<T> {
     const { family, type, versions, layouts, steps } = this;
-    const first = versions[0] as number;
     const latest = versions[versions.length - 1] as number;
     const indexOf = (version: number): number => {
-      if (versions.includes(version)) return version - first;
+      const index = versions.indexOf(version);
+      if (index >= 0) return index;
       if (familyVersions.includes(version)) {
         throw new VersionError(
           "version.type_missing",

@@ -11,10 +11,13 @@ export interface ConversionLoss {
   /** Stable name, used by the tests to find the example that demonstrates the loss. */
   readonly id: string;
   /** The protocol family the step belongs to. */
-  readonly family: "runner" | "client";
+  readonly family: "runner" | "client" | "envoy";
   /** The message type converted, e.g. `ToServer`. */
   readonly type: string;
-  /** The step: `from` and `to` are neighbours; `from < to` is an upgrade, `from > to` a downgrade. */
+  /**
+   * The step: `from` and `to` are neighbouring versions of the type (envoy v6 and v8 are
+   * neighbours, as there is no v7); `from < to` is an upgrade, `from > to` a downgrade.
+   */
   readonly from: number;
   /** The version converted to. */
   readonly to: number;
@@ -124,6 +127,150 @@ export const CONVERSION_LOSSES: readonly ConversionLoss[] = [
     to: 5,
     kind: "lossy",
     what: "ProtocolMetadata.actorStopThreshold and serverlessDrainGracePeriod are dropped; upgrading fills 0 and null",
+  },
+  {
+    id: "envoy-torivet-2-1-sqlite",
+    family: "envoy",
+    type: "ToRivet",
+    from: 2,
+    to: 1,
+    kind: "not_expressible",
+    what: "the SQLite page requests do not exist in v1",
+  },
+  {
+    id: "envoy-toenvoy-2-1-sqlite",
+    family: "envoy",
+    type: "ToEnvoy",
+    from: 2,
+    to: 1,
+    kind: "not_expressible",
+    what: "the SQLite page answers do not exist in v1",
+  },
+  {
+    id: "envoy-toenvoy-2-1-startup-data",
+    family: "envoy",
+    type: "ToEnvoy",
+    from: 2,
+    to: 1,
+    kind: "lossy",
+    what: "CommandStartActor.sqliteStartupData is dropped (a v1 envoy has no page store); upgrading fills null",
+  },
+  {
+    id: "envoy-torivet-2-3-staged",
+    family: "envoy",
+    type: "ToRivet",
+    from: 2,
+    to: 3,
+    kind: "not_expressible",
+    what: "v2 staged commit requests (begin, stage, finalize) have no v3 form; Rivet's own bridge leaves this step unimplemented",
+  },
+  {
+    id: "envoy-torivet-3-2-fences",
+    family: "envoy",
+    type: "ToRivet",
+    from: 3,
+    to: 2,
+    kind: "lossy",
+    what: "SqliteGetPagesRequest.expectedHeadTxid and SqliteCommitRequest.nowMs are dropped and absent fences become 0; upgrading fills a null head fence and nowMs 0",
+  },
+  {
+    id: "envoy-toenvoy-2-3-meta",
+    family: "envoy",
+    type: "ToEnvoy",
+    from: 2,
+    to: 3,
+    kind: "lossy",
+    what: "SqliteMeta and newHeadTxid are dropped, fence-mismatch and too-large answers become SqliteErrorResponse with their reason as text, and CommandStartActor.sqliteStartupData is dropped; downgrading fills a zero SqliteMeta",
+  },
+  {
+    id: "envoy-toenvoy-2-3-staged",
+    family: "envoy",
+    type: "ToEnvoy",
+    from: 2,
+    to: 3,
+    kind: "not_expressible",
+    what: "v2 staged commit answers have no v3 form",
+  },
+  {
+    id: "envoy-torivet-4-3-exec",
+    family: "envoy",
+    type: "ToRivet",
+    from: 4,
+    to: 3,
+    kind: "not_expressible",
+    what: "SqliteExecRequest and SqliteExecuteRequest require envoy protocol v4",
+  },
+  {
+    id: "envoy-toenvoy-4-3-exec",
+    family: "envoy",
+    type: "ToEnvoy",
+    from: 4,
+    to: 3,
+    kind: "not_expressible",
+    what: "SqliteExecResponse and SqliteExecuteResponse require envoy protocol v4",
+  },
+  {
+    id: "envoy-toenvoy-5-4-head-and-error-code",
+    family: "envoy",
+    type: "ToEnvoy",
+    from: 5,
+    to: 4,
+    kind: "lossy",
+    what: "SqliteGetPagesOk.headTxid, SqliteCommitOk.headTxid and SqliteErrorResponse.group/code are dropped; upgrading fills null and group core, code internal_error (as Rivet's engine does)",
+  },
+  {
+    id: "envoy-torivet-6-5-batch",
+    family: "envoy",
+    type: "ToRivet",
+    from: 6,
+    to: 5,
+    kind: "not_expressible",
+    what: "SqliteExecuteBatchRequest requires envoy protocol v6",
+  },
+  {
+    id: "envoy-toenvoy-6-5-batch",
+    family: "envoy",
+    type: "ToEnvoy",
+    from: 6,
+    to: 5,
+    kind: "not_expressible",
+    what: "SqliteExecuteBatchResponse requires envoy protocol v6",
+  },
+  {
+    id: "envoy-torivet-8-6-flow-and-staged",
+    family: "envoy",
+    type: "ToRivet",
+    from: 8,
+    to: 6,
+    kind: "not_expressible",
+    what: "ToRivetRequestBodyWindowUpdate, ToRivetRequestBodyCancel and the staged commit requests require envoy protocol v8",
+  },
+  {
+    id: "envoy-torivet-8-6-abort-reason",
+    family: "envoy",
+    type: "ToRivet",
+    from: 8,
+    to: 6,
+    kind: "lossy",
+    what: "ToRivetResponseAbort.reason is dropped (a v6 abort has none); upgrading fills kind Unknown without detail",
+  },
+  {
+    id: "envoy-toenvoy-8-6-flow-and-staged",
+    family: "envoy",
+    type: "ToEnvoy",
+    from: 8,
+    to: 6,
+    kind: "not_expressible",
+    what: "ToEnvoyRequestBodyCancel, ToEnvoyResponseBodyWindowUpdate and the staged commit answers require envoy protocol v8",
+  },
+  {
+    id: "envoy-toenvoy-8-6-tunnel-fields",
+    family: "envoy",
+    type: "ToEnvoy",
+    from: 8,
+    to: 6,
+    kind: "lossy",
+    what: "ToEnvoyRequestStart.actorGeneration/responseStream, ToEnvoyWebSocketOpen.actorGeneration and ToEnvoyRequestAbort's actor and reason are dropped; upgrading fills null, false and kind Unknown",
   },
   {
     id: "client-toclient-1-2-token",

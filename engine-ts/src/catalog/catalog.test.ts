@@ -7,7 +7,7 @@ import { MemoryStorage } from "../storage/memory.js";
 import { SqliteStorage } from "../storage/sqlite.js";
 import type { Storage } from "../storage/storage.js";
 import { type ActorCreateInput, Catalog } from "./catalog.js";
-import { ACTOR_LIMITS, keyComponents } from "./limits.js";
+import { ACTOR_LIMITS } from "./limits.js";
 import { readTupleKey, tupleKey } from "./tuple-key.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "actorwire-catalog-"));
@@ -133,13 +133,6 @@ describe("actor input limits, at the limit and one over", () => {
       expect(codeOf(() => catalog.createActor(ns, input({ key: null, ...over })))).toBe(code);
     });
   }
-
-  it("splits serialized keys the way rivetkit joins them", () => {
-    expect(keyComponents("/")).toEqual([]);
-    expect(keyComponents("a/b")).toEqual(["a", "b"]);
-    expect(keyComponents("a\\/b/c\\\\")).toEqual(["a/b", "c\\"]);
-    expect(keyComponents("\\0/x")).toEqual(["", "x"]);
-  });
 
   it("orders tuple keys part by part and reads them back", () => {
     const p = Uint8Array.of(9);

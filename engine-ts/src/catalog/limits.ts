@@ -1,3 +1,4 @@
+import { deserializeActorKey } from "@actorwire/protocol";
 import { EngineError } from "../errors.js";
 
 /** Characters in a namespace's display name (ours: Rivet documents no limit). */
@@ -16,31 +17,6 @@ export const ACTOR_LIMITS = {
 } as const;
 
 const encoder = new TextEncoder();
-
-/**
- * Splits a serialized key into its components: parts are joined with `/`, inside a part `\\`
- * and `\/` escape a backslash and a slash, `\0` is an empty part, and `/` alone is the empty
- * key. This is how rivetkit serializes key arrays; the engine itself treats keys as opaque
- * strings and only needs the components to check their size.
- */
-export function keyComponents(key: string): string[] {
-  if (key === "/") return [];
-  const parts: string[] = [];
-  let current = "";
-  for (let i = 0; i < key.length; i++) {
-    const c = key[i];
-    if (c === "\\" && i + 1 < key.length) {
-      const next = key[i + 1];
-      i++;
-      current += next === "0" ? "" : next;
-    } else if (c === "/") {
-      parts.push(current);
-      current = "";
-    } else current += c;
-  }
-  parts.push(current);
-  return parts;
-}
 
 function invalid(code: string, message: string, metadata: Record<string, unknown>): EngineError {
   return new EngineError(`actor.${code}`, message, { status: 400, metadata });
@@ -63,7 +39,8 @@ export function checkActorInput(name: string, key: string | null, inputBytes: nu
         limit: ACTOR_LIMITS.maxKeyBytes,
       });
     }
-    for (const part of keyComponents(key)) {
+    // The protocol's key parser: the same one the runner and the client use.
+    for (const part of deserializeActorKey(key)) {
       const bytes = encoder.encode(part).byteLength;
       if (bytes > ACTOR_LIMITS.maxKeyComponentBytes) {
         throw invalid("key_component_too_long", `An actor key component is longer than ${ACTOR_LIMITS.maxKeyComponentBytes} bytes.`, {

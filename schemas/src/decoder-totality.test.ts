@@ -48,7 +48,7 @@ function mutate(bytes: Uint8Array, ms: readonly Mutation[]): Uint8Array {
 }
 
 describe("every decoder is total: a value or a ProtocolError with an offset", () => {
-  for (const family of ["runner", "client", "persist"] as const) {
+  for (const family of ["runner", "client", "persist", "envoy"] as const) {
     for (const [version, mod] of Object.entries(codecModules[family]) as unknown as [string, Mod][]) {
       const arbs = (arbitraryFactories[family] as Record<string, () => Record<string, fc.Arbitrary<unknown>>>)[version]?.() ?? {};
       for (const root of mod.ROOT_TYPES) {

@@ -53,10 +53,12 @@ describe("codec suite against the reference testee", () => {
   });
 
   it("prints one summary line per family and version, and the final count line", () => {
-    const groups = run.lines.filter((l) => /^(runner|client|persist) v\d+: /.test(l));
+    const groups = run.lines.filter((l) => /^(runner|client|persist|envoy) v\d+: /.test(l));
     expect(groups.map((l) => l.split(":")[0])).toEqual([
       "runner v1", "runner v2", "runner v3", "runner v4", "runner v5", "runner v6", "runner v7",
       "client v1", "client v2", "client v3", "client v4", "persist v1",
+      // The envoy family has no v7: its layout is not published.
+      "envoy v1", "envoy v2", "envoy v3", "envoy v4", "envoy v5", "envoy v6", "envoy v8",
     ]);
     let total = 0;
     for (const line of groups) {
@@ -77,10 +79,11 @@ describe("codec suite against the reference testee", () => {
     expect(report.testee?.name).toBe("actorwire codec-ts");
     expect(report.totals).toEqual({ passed: report.cases.length, failed: 0, skipped: 0, expectedFailures: 0 });
     expect(report.cases.every((c) => c.outcome === "passed")).toBe(true);
-    expect(report.groups).toHaveLength(12);
+    expect(report.groups).toHaveLength(19);
     expect(report.cases.filter((c) => c.level === "required").length).toBe(report.groups.reduce((n, g) => n + g.required.total, 0));
     expect(report.cases.map((c) => c.name)).toContain("codec/runner/v7/ToServer/all-present/reject-truncated");
     expect(report.cases.map((c) => c.name)).toContain("codec/client/v4/HttpActionRequest/len=16385/encode");
+    expect(report.cases.map((c) => c.name)).toContain("codec/envoy/v8/ToRivet/all-present/reject-truncated");
   });
 
   it("writes well-formed JUnit XML with a suite per family and version", () => {
@@ -89,7 +92,7 @@ describe("codec suite against the reference testee", () => {
     const root = /<testsuites [^>]*tests="(\d+)" failures="(\d+)" errors="0" skipped="(\d+)"/.exec(xml);
     expect(root).not.toBeNull();
     expect([Number(root![1]), Number(root![2]), Number(root![3])]).toEqual([run.report!.cases.length, 0, 0]);
-    expect(xml.match(/<testsuite /g)).toHaveLength(12);
+    expect(xml.match(/<testsuite /g)).toHaveLength(19);
     expect(xml.match(/<testcase /g)).toHaveLength(run.report!.cases.length);
     expect(xml).toContain('<testsuite name="codec/runner/v7"');
     expect(xml).toContain('name="codec/runner/v7/ToServer/all-absent [union ToServer=ToServerEvents]/decode" classname="codec.runner.v7.ToServer"');

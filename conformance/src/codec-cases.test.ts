@@ -17,7 +17,7 @@ describe("codec cases", () => {
   it("have unique hierarchical names", () => {
     const names = all.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const name of names) expect(name).toMatch(/^codec\/(runner|client|persist)\/v[1-9][0-9]*\/[A-Za-z0-9_]+\/[^/]+\/(decode|encode|reject-[a-z0-9-]+)$/);
+    for (const name of names) expect(name).toMatch(/^codec\/(runner|client|persist|envoy)\/v[1-9][0-9]*\/[A-Za-z0-9_]+\/[^/]+\/(decode|encode|reject-[a-z0-9-]+)$/);
   });
 
   it("make decode, encode and truncation required, the other negatives recommended", () => {

@@ -16,6 +16,7 @@ import {
   WS_PROTOCOL_TOKEN,
   client,
   contentTypeFor,
+  envoy,
   persist,
   runner,
 } from "@actorwire/protocol";
@@ -62,6 +63,16 @@ function persistFraming(): string {
   ].join("\n");
 }
 
+function envoyFraming(): string {
+  const known = envoy.VERSIONS.join(", ");
+  return [
+    `- **Transport:** one WebSocket per envoy (how the native core of rivetkit 2.3 and later hosts actors), opened at \`/envoys/connect?protocol_version=…&namespace=…&pool_name=…&envoy_key=…&version=…\` with the subprotocol \`${WS_PROTOCOL_STANDARD}\` and, when a token is set, \`${WS_PROTOCOL_TOKEN}<token>\`. The pool (runner config) must exist before the envoy connects.`,
+    `- **Version:** fixed for the whole connection by \`protocol_version\` in the URL; frames carry **no version prefix**. The codecs know versions ${known}: version 7's layout is not published, so it is refused as an unknown version rather than guessed.`,
+    "- **Frames:** each binary WebSocket message is exactly one BARE value: `ToRivet` from envoy to engine, `ToEnvoy` from engine to envoy. The engine sends `ToEnvoyInit` first, without waiting; the envoy's `ToRivetMetadata` is optional.",
+    "- **Engine-internal types:** `ToEnvoyConn`, `ToGateway`, `ToOutbound` and `ActorCommandKeyData` never cross the envoy's socket; Rivet's engine writes them with a 2-byte little-endian version in front. The golden vectors below are the BARE value alone.",
+  ].join("\n");
+}
+
 /** The framing rules of a family, as Markdown (a bullet list, maybe with a table). */
 export function framingFor(family: string, version: number): string {
   switch (family) {
@@ -71,6 +82,8 @@ export function framingFor(family: string, version: number): string {
       return clientFraming();
     case "persist":
       return persistFraming();
+    case "envoy":
+      return envoyFraming();
     default:
       return "- The framing of this family is not described yet: each message is one BARE value of a root type below.";
   }

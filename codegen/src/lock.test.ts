@@ -18,6 +18,8 @@ describe("the lock of published schema versions", () => {
       ...[1, 2, 3, 4, 5, 6, 7].map((v) => `runner/v${v}.bare`),
       ...[1, 2, 3, 4].map((v) => `client/v${v}.bare`),
       "persist/v1.bare",
+      // The envoy family has no v7: its layout is not published, so there is no file to lock.
+      ...[1, 2, 3, 4, 5, 6, 8].map((v) => `envoy/v${v}.bare`),
     ]);
   });
 

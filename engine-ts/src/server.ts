@@ -13,6 +13,7 @@ import { RunnerEndpoint, type RunnerEndpointOptions } from "./runners/index.js";
 import { Gateway, type GatewayConfig, TunnelTable } from "./gateway/index.js";
 import type { runner } from "@actorwire/protocol";
 import { GroupCommit } from "./kv/group-commit.js";
+import { RunnerConfigs } from "./catalog/runner-configs.js";
 import { KvService } from "./kv/service.js";
 import { StorageRunnerRegistry } from "./runners/storage-registry.js";
 import { MemoryStorage } from "./storage/memory.js";
@@ -95,8 +96,12 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const datacenter = options.datacenter ?? "local";
   // Actors are only created for runner pools the namespace has seen, and only with names the
   // pool serves; the pools are recorded as runners connect (below).
-  const pools = new RunnerPools(storage, () =>
-    runners.connections().map((c) => ({ namespaceId: c.namespace.id, name: c.name, actorNames: [...c.prepopulateActorNames.keys()] })),
+  // Pools declared through the API (`PUT /runner-configs/{name}`) count as seen too.
+  const runnerConfigs = new RunnerConfigs(storage, datacenter);
+  const pools = new RunnerPools(
+    storage,
+    () => runners.connections().map((c) => ({ namespaceId: c.namespace.id, name: c.name, actorNames: [...c.prepopulateActorNames.keys()] })),
+    (namespaceId, name) => runnerConfigs.has(namespaceId, name),
   );
   const catalog = new Catalog(storage, { datacenter, admit: (ns, input) => pools.admit(ns, input) });
   catalog.ensureNamespace("default");
@@ -154,6 +159,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     catalog,
     version: ENGINE_VERSION,
     datacenter,
+    runnerConfigs,
     runners: {
       connections: () => runners.connections(),
       actorCount: (runnerId) => lifecycle.actorCount(runnerId),

@@ -113,6 +113,16 @@ describe("answers match the response schemas of /openapi.json", () => {
     expect((await call("GET", "/actors/names", { query: "namespace=default" })).names).toEqual({ counter: { metadata: { kind: "test" } } });
   });
 
+  it("for runner configs and datacenters", async () => {
+    const { datacenters } = await call("GET", "/datacenters", { query: "namespace=default" });
+    const dc = datacenters[0].name as string;
+    await call("PUT", "/runner-configs/{runner_name}", { params: { runner_name: "declared" }, query: "namespace=default", body: { datacenters: { [dc]: { drain_on_version_upgrade: true, normal: {}, metadata: { a: 1 } } } } });
+    const { runner_configs } = await call("GET", "/runner-configs", { query: "namespace=default" });
+    expect(Object.keys(runner_configs)).toEqual(["declared"]);
+    await call("DELETE", "/runner-configs/{runner_name}", { params: { runner_name: "declared" }, query: "namespace=default" });
+    await call("PUT", "/runner-configs/{runner_name}", { params: { runner_name: "x" }, query: "namespace=default", body: { datacenters: { elsewhere: { normal: {} } } }, status: 400 });
+  });
+
   it("for actors through their lifecycle", async () => {
     const body = { name: "counter", key: "a", input: "AAEC", runner_name_selector: "schemas", crash_policy: "sleep" };
     const { actor } = await call("POST", "/actors", { query: "namespace=default", body });

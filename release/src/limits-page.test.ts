@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_INCOMING_MESSAGE_SIZE as CLIENT_MAX_INCOMING, DEFAULT_MAX_INPUT_SIZE } from "../../client-ts/src/config.js";
 import { MAX_BODY_BYTES } from "../../engine-ts/src/api/body.js";
 import { ACTOR_LIMITS, MAX_NAMESPACE_DISPLAY_NAME } from "../../engine-ts/src/catalog/limits.js";
+import { MAX_RUNNER_CONFIG_NAME_BYTES } from "../../engine-ts/src/catalog/runner-configs.js";
 import { resolveGatewayConfig } from "../../engine-ts/src/gateway/config.js";
 import { DEFAULT_KV_LIMITS } from "../../engine-ts/src/kv/limits.js";
 import { DEFAULT_OPTIONS } from "../../runner-ts/src/actor/options.js";
@@ -31,6 +32,7 @@ describe("the limits page", () => {
       "actor.key_component": [ACTOR_LIMITS.maxKeyComponentBytes],
       "actor.input": [ACTOR_LIMITS.maxInputBytes],
       "api.body": [MAX_BODY_BYTES],
+      "api.runner_config_name": [MAX_RUNNER_CONFIG_NAME_BYTES],
       "gateway.request_body": [gateway.maxRequestBodyBytes],
       "gateway.websocket_message": [gateway.maxWebSocketMessageBytes],
       "tunnel.payload": [MAX_TUNNEL_PAYLOAD_BYTES, gateway.maxResponsePayloadBytes],

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { ActorCreateInput, Catalog } from "../catalog/catalog.js";
+import type { RunnerConfigs } from "../catalog/runner-configs.js";
 import { requireAdminToken } from "../auth.js";
 import { EngineError } from "../errors.js";
 import { readJsonObject } from "./body.js";
@@ -24,6 +25,8 @@ export interface ApiContext {
   readonly sleepActor?: (actorId: string) => void;
   /** Live runners, for `GET /runners` and `GET /runners/names`. */
   readonly runners?: RunnerDirectory;
+  /** Declared runner configs (pools); without them the runner-config routes answer 501. */
+  readonly runnerConfigs?: RunnerConfigs;
   /** When set, every API route needs this token (`Authorization: Bearer` or `x-rivet-token`). */
   readonly adminToken?: string;
 }
@@ -70,6 +73,8 @@ export function createApiHandler(ctx: ApiContext): (req: IncomingMessage, res: S
 /** What a handler gets: the decoded path parameters, and the query and body parsed on demand. */
 interface RouteInput<R extends ApiRoute> {
   readonly url: URL;
+  /** The `Host` the request was sent to, for answers that name this engine's URL. */
+  readonly host: string | undefined;
   readonly params: R extends { params: infer P extends z.ZodObject } ? z.output<P> : Record<string, never>;
   /**
    * Reads the query parameters the route declares. Handlers call it (and {@link body}) after
@@ -115,6 +120,7 @@ function matchRoute(method: string, path: string): Matched | undefined {
       serve: async (ctx, url, req) =>
         handler(ctx, {
           url,
+          host: req.headers.host,
           params: params as never,
           query: () => parseQuery(definition.query as z.ZodObject, url.searchParams) as never,
           body: async () => parseBody(definition.body as z.ZodType, await readJsonObject(req)) as never,
@@ -132,6 +138,11 @@ function namespaceOf(ctx: ApiContext, url: URL) {
 function runnersOf(ctx: ApiContext, url: URL) {
   const ns = namespaceOf(ctx, url);
   return (ctx.runners?.connections() ?? []).filter((c) => c.namespace.id === ns.namespace_id);
+}
+
+function configsOf(ctx: ApiContext): RunnerConfigs {
+  if (ctx.runnerConfigs === undefined) throw new EngineError("api.not_implemented", "This engine keeps no runner configs.", { status: 501 });
+  return ctx.runnerConfigs;
 }
 
 type CreateBody = z.output<(typeof API_ROUTES)["createActor"]["body"]>;
@@ -233,6 +244,32 @@ const HANDLERS: { readonly [K in ServedHere]: Handler<(typeof API_ROUTES)[K]> } 
   listRunnerNames(ctx, { url }) {
     const names = [...new Set(runnersOf(ctx, url).map((c) => c.name))].sort();
     return { names, pagination: { cursor: null } };
+  },
+
+  listRunnerConfigs(ctx, { url, query }) {
+    const ns = namespaceOf(ctx, url);
+    const { runner_names } = query();
+    const names = runner_names?.split(",").filter((n) => n.length > 0);
+    return { runner_configs: configsOf(ctx).list(ns, names), pagination: { cursor: null } };
+  },
+
+  async upsertRunnerConfig(ctx, { url, params, body }) {
+    const ns = namespaceOf(ctx, url);
+    const { datacenters } = await body();
+    configsOf(ctx).upsert(ns, params.runner_name, datacenters);
+    return { endpoint_config_changed: true };
+  },
+
+  deleteRunnerConfig(ctx, { url, params }) {
+    const ns = namespaceOf(ctx, url);
+    configsOf(ctx).delete(ns, params.runner_name);
+    return {};
+  },
+
+  listDatacenters(ctx, { url, host }) {
+    namespaceOf(ctx, url);
+    const name = ctx.datacenter ?? "local";
+    return { datacenters: [{ label: 1, name, url: host === undefined ? "/" : `http://${host}/` }], pagination: { cursor: null } };
   },
 
   getOpenApi(ctx) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DEFAULT_PAGE, MAX_PAGE } from "../catalog/catalog.js";
 import { ACTOR_LIMITS, MAX_NAMESPACE_DISPLAY_NAME } from "../catalog/limits.js";
+import { MAX_RUNNER_CONFIG_NAME_BYTES } from "../catalog/runner-configs.js";
 
 /**
  * The JSON shapes of the engine's HTTP API as zod schemas, in Rivet's snake_case. The router
@@ -176,6 +177,33 @@ export const getOrCreateActorRequest = component(
     }),
 );
 
+const normalRunnerConfigFields = {
+  drain_on_version_upgrade: z.boolean().describe("Drain the pool's runners of an older version when one of a newer version connects; `true` when left out."),
+  actor_eviction_delay: z.number().int().describe("Accepted and stored for Rivet compatibility; this engine does not evict on a schedule. 0 when left out."),
+  actor_eviction_period: z.number().int().describe("Accepted and stored for Rivet compatibility. 0 when left out."),
+  actor_eviction_rate: z.number().describe("Accepted and stored for Rivet compatibility. 1.0 when left out."),
+};
+
+export const upsertRunnerConfigRequest = component(
+  "UpsertRunnerConfigRequest",
+  "The body of `PUT /runner-configs/{runner_name}`: the pool's config per datacenter. Only `normal` pools (runners connect to the engine) are served; a `serverless` one is refused with `runner_config.serverless_unsupported`.",
+  z
+    .strictObject({
+      datacenters: z
+        .record(
+          z.string(),
+          z.strictObject({
+            ...z.object(normalRunnerConfigFields).partial().shape,
+            normal: z.strictObject(normalRunnerConfigFields).partial().optional().describe("A pool whose runners connect to the engine themselves (its options may also sit here)."),
+            serverless: z.unknown().optional().describe("A pool the engine would call at a URL: refused here."),
+            metadata: z.unknown().optional().describe("Any JSON, stored and answered back."),
+          }),
+        )
+        .describe("By datacenter name, as `GET /datacenters` lists them (`datacenter.not_found` for another)."),
+    })
+    .meta({ examples: [{ datacenters: { local: { drain_on_version_upgrade: true, normal: {} } } }] }),
+);
+
 // ---- Query parameters -------------------------------------------------------------------
 
 const namespaceParam = z.string().default("default").meta({ examples: ["default"] }).describe("The namespace; `default` when left out.");
@@ -205,6 +233,18 @@ export const listActorsQuery = z.object({
 });
 
 export const listRunnersQuery = z.object({ namespace: namespaceParam, name: z.string().optional().describe("Only runners of this pool.") });
+
+export const listRunnerConfigsQuery = z.object({
+  namespace: namespaceParam,
+  runner_names: z.string().optional().describe("Only these pools: comma-separated names."),
+});
+
+export const runnerNamePath = z.object({
+  runner_name: z
+    .string()
+    .meta({ maxLength: MAX_RUNNER_CONFIG_NAME_BYTES })
+    .describe(`The pool's name: 1 to ${MAX_RUNNER_CONFIG_NAME_BYTES} bytes (\`runner_config.invalid_name\` otherwise).`),
+});
 
 export const actorIdPath = z.object({ actor_id: z.string().describe("The actor's ID (percent-encoded in the path).") });
 
@@ -250,6 +290,43 @@ export const getOrCreateActorResponse = component(
   "GetOrCreateActorResponse",
   "The live actor with this name and key, and whether this call created it.",
   z.object({ actor, created: z.boolean().describe("True when this call created the actor.") }),
+);
+
+const datacenterRunnerConfig = component(
+  "DatacenterRunnerConfig",
+  "A pool's config in one datacenter, with the defaults filled in.",
+  z.object({
+    normal: z.object(normalRunnerConfigFields),
+    metadata: z.unknown().optional().describe("The metadata given with the config, when one was."),
+    protocol_version: z.number().int().nullable().describe("Always null here: Rivet reports the protocol version of the pool's serverless endpoint."),
+  }),
+);
+
+export const listRunnerConfigsResponse = component(
+  "ListRunnerConfigsResponse",
+  "The namespace's pools by name, each with its config per datacenter.",
+  z.object({ runner_configs: z.record(z.string(), z.object({ datacenters: z.record(z.string(), datacenterRunnerConfig) })), pagination }),
+);
+
+export const upsertRunnerConfigResponse = component(
+  "UpsertRunnerConfigResponse",
+  "The config is stored.",
+  z.object({ endpoint_config_changed: z.boolean().describe("Always true: Rivet reports whether a serverless endpoint changed; a stored normal config counts as changed.") }),
+);
+
+export const listDatacentersResponse = component(
+  "ListDatacentersResponse",
+  "The datacenters of this deployment: this engine is one.",
+  z.object({
+    datacenters: z.array(
+      z.object({
+        label: z.number().int().describe("The datacenter's number; 1 here."),
+        name: z.string().describe("The name runner configs and actors use for it."),
+        url: z.string().describe("Where clients reach it: this engine, as the request addressed it."),
+      }),
+    ),
+    pagination,
+  }),
 );
 
 export const emptyResponse = component("EmptyResponse", "Done; nothing to report.", z.object({}));

@@ -38,8 +38,9 @@ function listed(names: readonly string[]): string {
 /**
  * The runner pools (runner names) each namespace has seen, kept in storage, and the rule that
  * uses them when an actor is created. Rivet refuses an actor for a runner pool it has no
- * config for (`actor.no_runner_config_configured`); we have no runner configs, so a pool
- * exists once a runner with that name has connected to the namespace. Without this rule such
+ * config for (`actor.no_runner_config_configured`); here a pool exists once it is declared
+ * (`PUT /runner-configs/{name}`, see `runner-configs.ts`) or a runner with that name has
+ * connected to the namespace, since runner protocol v7 runners never declare their pool. Without this rule such
  * an actor waits for a runner that never comes, and every request to it takes the full ready
  * timeout to fail. Likewise, once a pool's runners announce which actor names they serve
  * (`prepopulateActorNames`), an actor of any other name could never start, so its creation
@@ -49,6 +50,8 @@ export class RunnerPools {
   constructor(
     private readonly storage: Storage,
     private readonly live: () => Iterable<LiveRunner>,
+    /** Whether the namespace declared this pool through the API (a runner config). */
+    private readonly configured: (namespaceId: string, runnerName: string) => boolean = () => false,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -82,12 +85,12 @@ export class RunnerPools {
     const runnerName = input.runnerNameSelector;
     const stored = this.storage.get(tupleKey(POOL, [ns.namespace_id, runnerName]));
     const live = [...this.live()].filter((r) => r.namespaceId === ns.namespace_id && r.name === runnerName);
-    if (stored === undefined && live.length === 0 && !this.seenBeforePoolsWereKept(ns, runnerName)) {
+    if (stored === undefined && live.length === 0 && !this.configured(ns.namespace_id, runnerName) && !this.seenBeforePoolsWereKept(ns, runnerName)) {
       const known = this.names(ns);
       throw new EngineError(
         "actor.no_runner_config_configured",
         `No runner named "${runnerName}" has connected to namespace "${ns.name}", so no runner could start this actor. ` +
-          `Start a runner with this name (or fix runner_name_selector) first; runner names seen in this namespace: ${listed(known)}.`,
+          `Start a runner with this name, declare the pool with PUT /runner-configs/${runnerName}, or fix runner_name_selector; runner names seen in this namespace: ${listed(known)}.`,
         { status: 400, metadata: { namespace: ns.name, pool_name: runnerName, known_pool_names: known.slice(0, LISTED_NAMES) } },
       );
     }

@@ -28,6 +28,8 @@ export const Subspace = {
    * announced: `[0x08] ++ tuple(namespaceId, runnerName)` (see `catalog/runner-pools.ts`).
    */
   runnerPool: 0x08,
+  /** A runner config (pool) declared through the API: `[0x09] ++ tuple(namespaceId, runnerName)` (see `catalog/runner-configs.ts`). */
+  runnerConfig: 0x09,
   /** One actor KV entry: `[0x10] ++ actor ++ userKey` (see `kv/layout.ts`). */
   kvEntry: 0x10,
   /** One actor's KV usage (bytes and key count): `[0x11] ++ actor`. */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { type IncomingMessage, STATUS_CODES, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { idHex, type runner, WS_PROTOCOL_STANDARD } from "@actorwire/protocol";
@@ -63,6 +64,9 @@ export class Gateway {
   private readonly closing = new AbortController();
 
   constructor(options: GatewayOptions) {
+    // Every request waiting for its actor listens for the close; hundreds may wait at once
+    // (a burst of wakes), which is not the leak Node's default warning at 11 looks for.
+    setMaxListeners(0, this.closing.signal);
     this.runners = options.runners;
     this.router = options.router;
     this.config = resolveGatewayConfig(options.config);

@@ -175,14 +175,9 @@ export class RunnerEndpoint implements SessionHost {
     // Errors on the raw socket before `ws` owns it must not reach the process.
     socket.on("error", (err) => this.log.debug({ err }, "runner upgrade socket error"));
     if (this.adminToken !== undefined) {
-      const refusal = tokenRefusal(req, this.adminToken);
-      if (refusal !== undefined) {
-        this.log.info({ status: refusal.status, code: refusal.body.code }, "runner refused: token");
-        const body = JSON.stringify(refusal.body);
-        socket.end(
-          `HTTP/1.1 ${refusal.status} ${refusal.status === 401 ? "Unauthorized" : "Forbidden"}\r\n` +
-            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-        );
+      const refused = refuseUpgradeWithoutToken(req, socket, this.adminToken);
+      if (refused !== undefined) {
+        this.log.info(refused, "runner refused: token");
         return true;
       }
     }
@@ -317,6 +312,26 @@ export class RunnerEndpoint implements SessionHost {
 
 function identityKey(connection: RunnerConnection): string {
   return JSON.stringify([connection.namespace.id, connection.name, connection.runnerKey]);
+}
+
+/**
+ * Answers an upgrade that lacks the right `rivet_token.` subprotocol with Rivet's HTTP refusal
+ * (401 `auth.missing_token`, 403 `auth.invalid_token`) and returns what it answered; returns
+ * undefined, writing nothing, when the token is right. The envoy endpoint uses it too.
+ */
+export function refuseUpgradeWithoutToken(
+  req: IncomingMessage,
+  socket: Duplex,
+  adminToken: string,
+): { status: number; code: string } | undefined {
+  const refusal = tokenRefusal(req, adminToken);
+  if (refusal === undefined) return undefined;
+  const body = JSON.stringify(refusal.body);
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${refusal.status === 401 ? "Unauthorized" : "Forbidden"}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  return { status: refusal.status, code: refusal.body.code };
 }
 
 /** The HTTP refusal for a runner upgrade without the right `rivet_token.` subprotocol. */

@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { Catalog } from "./catalog/catalog.js";
 import { RunnerPools } from "./catalog/runner-pools.js";
 import { RunnerEndpoint, type RunnerEndpointOptions } from "./runners/index.js";
+import { EnvoyEndpoint, type EnvoyEndpointOptions } from "./envoys/index.js";
 import { Gateway, type GatewayConfig, TunnelTable } from "./gateway/index.js";
 import type { runner } from "@actorwire/protocol";
 import { GroupCommit } from "./kv/group-commit.js";
@@ -36,6 +37,8 @@ export interface EngineOptions {
   readonly datacenter?: string;
   /** Runner endpoint settings; the engine supplies the registry, KV handler and command replay. */
   readonly runners?: Partial<RunnerEndpointOptions>;
+  /** Envoy endpoint settings (`/envoys/connect`); the engine supplies the namespaces and pools. */
+  readonly envoys?: Partial<Omit<EnvoyEndpointOptions, "directory">>;
   /** When set, the public API requires this token (Rivet's `auth.admin_token`). */
   readonly adminToken?: string;
   /**
@@ -66,13 +69,15 @@ export interface Engine {
   readonly runnerPools: RunnerPools;
   /** @internal The runner endpoint (`/runners/connect`) and its connections; for the engine's own tests, not semver. */
   readonly runners: RunnerEndpoint;
+  /** @internal The envoy endpoint (`/envoys/connect`) and its connections; for the engine's own tests, not semver. */
+  readonly envoys: EnvoyEndpoint;
   /** @internal The actors' KV; for the engine's own tests, not semver. */
   readonly kv: KvService;
   /** @internal The actor lifecycle state machine; for the engine's own tests, not semver. */
   readonly lifecycle: ActorLifecycle;
   /** @internal The gateway that tunnels client requests and WebSockets to actors; for the engine's own tests, not semver. */
   readonly gateway: Gateway;
-  /** Closes every runner socket with `ws.going_away`, then the server, then the storage. */
+  /** Closes every runner and envoy socket with `ws.going_away`, then the server, then the storage. */
   close(): Promise<void>;
 }
 
@@ -100,7 +105,10 @@ export function createEngine(options: EngineOptions = {}): Engine {
   const runnerConfigs = new RunnerConfigs(storage, datacenter);
   const pools = new RunnerPools(
     storage,
-    () => runners.connections().map((c) => ({ namespaceId: c.namespace.id, name: c.name, actorNames: [...c.prepopulateActorNames.keys()] })),
+    () => [
+      ...runners.connections().map((c) => ({ namespaceId: c.namespace.id, name: c.name, actorNames: [...c.prepopulateActorNames.keys()] })),
+      ...envoys.connections().map((c) => ({ namespaceId: c.namespace.id, name: c.poolName, actorNames: [...c.actorNames.keys()] })),
+    ],
     (namespaceId, name) => runnerConfigs.has(namespaceId, name),
   );
   const catalog = new Catalog(storage, { datacenter, admit: (ns, input) => pools.admit(ns, input) });
@@ -138,6 +146,26 @@ export function createEngine(options: EngineOptions = {}): Engine {
     catalog.registerActorNames(ns, names);
     pools.record(ns, connection.name, names.keys());
   });
+  // Envoys (rivetkit 2.3's native core) connect only to declared pools; their metadata
+  // registers actor names and records the pool as a runner's handshake does.
+  const envoys: EnvoyEndpoint = new EnvoyEndpoint({
+    directory: {
+      resolveNamespace: (name) => {
+        const ns = catalog.resolveNamespace(name);
+        return ns === undefined ? undefined : { id: ns.namespace_id, name: ns.name };
+      },
+      hasPool: (namespaceId, poolName) => runnerConfigs.has(namespaceId, poolName),
+    },
+    ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+    ...options.envoys,
+  });
+  envoys.on("metadata", (connection) => {
+    const ns = catalog.resolveNamespace(connection.namespace.name);
+    if (ns === undefined) return;
+    const names = new Map([...connection.actorNames].map(([name, v]) => [name, v.metadata]));
+    catalog.registerActorNames(ns, names);
+    pools.record(ns, connection.poolName, names.keys());
+  });
   // The lifecycle and the gateway need each other: start commands list the client WebSockets
   // the gateway keeps for a sleeping actor, and the gateway waits on the lifecycle. Both take
   // the gateway's tunnel table, built first, instead of each other.
@@ -164,6 +192,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       connections: () => runners.connections(),
       actorCount: (runnerId) => lifecycle.actorCount(runnerId),
     },
+    envoys: { connections: () => envoys.connections() },
     onActorCreated: (actorId) => lifecycle.actorCreated(actorId),
     onActorDestroyed: (actorId) => lifecycle.actorDestroyed(actorId),
     sleepActor: (actorId) => lifecycle.sleep(actorId),
@@ -204,7 +233,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
   });
   server.on("upgrade", (req, socket, head) => {
     try {
-      if (runners.handleUpgrade(req, socket, head) || gateway.handleUpgrade(req, socket, head)) return;
+      if (runners.handleUpgrade(req, socket, head) || envoys.handleUpgrade(req, socket, head) || gateway.handleUpgrade(req, socket, head)) return;
       socket.on("error", () => {});
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     } catch (thrown) {
@@ -222,6 +251,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
     catalog,
     runnerPools: pools,
     runners,
+    envoys,
     kv,
     lifecycle,
     gateway,
@@ -229,6 +259,7 @@ export function createEngine(options: EngineOptions = {}): Engine {
       await gateway.close();
       lifecycle.close();
       await runners.close();
+      await envoys.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       storage.close();
     },

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { eventually } from "@actorwire/testkit";
+import { ScriptedEnvoy, eventually } from "@actorwire/testkit";
 import { Runner } from "@rivetkit/engine-runner";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,7 +26,7 @@ interface OpenApi {
 }
 
 beforeAll(async () => {
-  engine = createEngine({ adminToken: TOKEN, runners: { logger: silent } });
+  engine = createEngine({ adminToken: TOKEN, runners: { logger: silent }, envoys: { logger: silent } });
   const { port } = (await listen(engine.server, { host: "127.0.0.1", port: 0 })) as AddressInfo;
   base = `http://127.0.0.1:${port}`;
   let connected!: () => void;
@@ -121,6 +121,19 @@ describe("answers match the response schemas of /openapi.json", () => {
     expect(Object.keys(runner_configs)).toEqual(["declared"]);
     await call("DELETE", "/runner-configs/{runner_name}", { params: { runner_name: "declared" }, query: "namespace=default" });
     await call("PUT", "/runner-configs/{runner_name}", { params: { runner_name: "x" }, query: "namespace=default", body: { datacenters: { elsewhere: { normal: {} } } }, status: 400 });
+  });
+
+  it("for envoys, with a raw envoy connected to a declared pool", async () => {
+    const { datacenters } = await call("GET", "/datacenters", { query: "namespace=default" });
+    await call("PUT", "/runner-configs/{runner_name}", { params: { runner_name: "envoys" }, query: "namespace=default", body: { datacenters: { [datacenters[0].name]: { normal: {} } } } });
+    const peer = await ScriptedEnvoy.connect(base, { poolName: "envoys", token: TOKEN });
+    await peer.next("ToEnvoyInit");
+    peer.send({ tag: "ToRivetMetadata", val: { prepopulateActorNames: null, metadata: JSON.stringify({ rivetkit: { version: "test" } }) } });
+    await eventually("the envoy's metadata recorded", () => engine.envoys.connections()[0]?.metadata !== null);
+    const { envoys } = await call("GET", "/envoys", { query: "namespace=default" });
+    expect(envoys).toHaveLength(1);
+    await peer.close();
+    await call("DELETE", "/runner-configs/{runner_name}", { params: { runner_name: "envoys" }, query: "namespace=default" });
   });
 
   it("for actors through their lifecycle", async () => {

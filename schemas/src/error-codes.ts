@@ -170,13 +170,22 @@ export const ERROR_CODES = {
   "version.not_expressible": { meaning: "A value the target protocol version cannot express.", sources: protocol },
   "version.type_missing": { meaning: "A message type that does not exist in that protocol version.", sources: protocol },
   "version.unknown_version": { meaning: "A protocol version this package does not know.", sources: protocol },
-  "ws.eviction": { meaning: "Runner WebSocket close: a newer connection for the same runner took over (Rivet's runner stops for good).", sources: engine },
-  "ws.going_away": { meaning: "Runner WebSocket close: the engine is shutting down.", sources: engine },
+  "ws.eviction": {
+    meaning: "Runner or envoy WebSocket close (1000): a newer connection for the same runner, or with the same envoy key, took over (Rivet's runner stops for good).",
+    sources: engine,
+  },
+  "ws.going_away": { meaning: "Runner or envoy WebSocket close: the engine is shutting down.", sources: engine },
   "ws.invalid_initial_packet": { meaning: "Runner WebSocket close: the first message is not `ToServerInit`.", sources: engine },
   "ws.invalid_packet": { meaning: "Runner WebSocket close: a message that does not decode.", sources: engine },
+  "ws.invalid_request": {
+    meaning: "Envoy WebSocket close: a connect URL parameter is missing or out of range (`protocol_version` 2-6 or 8, `pool_name` at most 128 bytes, `envoy_key` 3-128 characters, `version` a u32).",
+    sources: engine,
+  },
   "ws.invalid_url": { meaning: "Runner WebSocket close: a connect URL that does not parse.", sources: engine },
   "ws.message_too_large": { meaning: "Runner WebSocket close: a frame over the endpoint's limit.", sources: engine },
+  "ws.no_runner_config": { meaning: "Envoy WebSocket close: the namespace has no runner config (pool) of the envoy's `pool_name`.", sources: engine },
   "ws.ping_timed_out": { meaning: "Runner WebSocket close: no pong within the ping timeout.", sources: engine },
+  "ws.timed_out": { meaning: "Envoy WebSocket close: no pong within the ping timeout.", sources: engine },
   "ws.timed_out_waiting_for_init": { meaning: "Runner WebSocket close: no `ToServerInit` in time.", sources: engine },
 } as const satisfies Record<`${string}.${string}`, ErrorCodeInfo>;
 

@@ -7,6 +7,7 @@ export { EngineProcess, repoRoot, type CreateActorOptions, type EngineLine, type
 export { JsonLines, type WaitOptions } from "./json-lines.js";
 export { Changes, eventually, within, type EventuallyOptions, type NotYet } from "./eventually.js";
 export { withSkips, type SkipGroup, type SkippingRegistrar, type TestRegistrar } from "./skips.js";
+export { ScriptedEnvoy, type EnvoyClose, type ScriptedEnvoyOptions, type ScriptedEnvoyQuery, type ToEnvoyVal } from "./scripted-envoy.js";
 export { RUNNING, ScriptedRunner, stoppedEvent, type Checkpoint, type ScriptedRunnerOptions, type ToClientVal, type TunnelVal } from "./scripted-runner.js";
 export { freePort, killProcess, retry, spawnTracked, stopProcess, removeOnExit, forgetTempDir } from "./processes.js";
 export { RivetEngineProcess, rivetEngineEnv, rivetEnginePath, rivetEngineVersion } from "./rivet-engine.js";

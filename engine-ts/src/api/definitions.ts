@@ -36,6 +36,7 @@ export const API_TAGS = {
   namespaces: "Namespaces: every actor and runner lives in one.",
   actors: "Create, find, destroy and put to sleep actors.",
   runners: "The runners connected to the engine.",
+  envoys: "The envoys (rivetkit 2.3's native core) connected to the engine.",
   meta: "This API's own description.",
 } as const;
 
@@ -184,6 +185,17 @@ export const API_ROUTES = {
     auth: true,
     query: s.namespaceQuery,
     response: s.runnerNamesResponse,
+    errors: { 404: NO_NAMESPACE },
+  }),
+  listEnvoys: route({
+    method: "get",
+    path: "/envoys",
+    tag: "envoys",
+    summary: "Connected envoys",
+    description: "Envoys connected to `/envoys/connect` in the namespace, newest first; `name` keeps one pool, `envoy_key` one envoy.",
+    auth: true,
+    query: s.listEnvoysQuery,
+    response: s.listEnvoysResponse,
     errors: { 404: NO_NAMESPACE },
   }),
   listRunnerConfigs: route({

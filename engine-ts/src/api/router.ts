@@ -8,7 +8,7 @@ import { readJsonObject } from "./body.js";
 import { API_ROUTES, type ApiRoute, type ApiRouteName } from "./definitions.js";
 import { openApiDocument } from "./openapi.js";
 import { decodePathSegment, parseTarget } from "./target.js";
-import { type RunnerDirectory, summarizeRunner } from "./runners-routes.js";
+import { type EnvoyDirectoryView, type RunnerDirectory, summarizeEnvoy, summarizeRunner } from "./runners-routes.js";
 import { parseBody, parseQuery } from "./validate.js";
 
 /** What the API needs from the rest of the engine. */
@@ -25,6 +25,8 @@ export interface ApiContext {
   readonly sleepActor?: (actorId: string) => void;
   /** Live runners, for `GET /runners` and `GET /runners/names`. */
   readonly runners?: RunnerDirectory;
+  /** Live envoys, for `GET /envoys`. */
+  readonly envoys?: EnvoyDirectoryView;
   /** Declared runner configs (pools); without them the runner-config routes answer 501. */
   readonly runnerConfigs?: RunnerConfigs;
   /** When set, every API route needs this token (`Authorization: Bearer` or `x-rivet-token`). */
@@ -244,6 +246,17 @@ const HANDLERS: { readonly [K in ServedHere]: Handler<(typeof API_ROUTES)[K]> } 
   listRunnerNames(ctx, { url }) {
     const names = [...new Set(runnersOf(ctx, url).map((c) => c.name))].sort();
     return { names, pagination: { cursor: null } };
+  },
+
+  listEnvoys(ctx, { url, query }) {
+    const ns = namespaceOf(ctx, url);
+    const { name, envoy_key } = query();
+    const envoys = (ctx.envoys?.connections() ?? [])
+      .filter((c) => c.namespace.id === ns.namespace_id && (name === undefined || c.poolName === name) && (envoy_key === undefined || c.envoyKey === envoy_key))
+      // Rivet lists the newest first.
+      .sort((a, b) => b.connectedAt - a.connectedAt)
+      .map((c) => summarizeEnvoy(c, ctx.datacenter ?? "local"));
+    return { envoys, pagination: { cursor: null } };
   },
 
   listRunnerConfigs(ctx, { url, query }) {

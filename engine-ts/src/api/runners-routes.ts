@@ -1,3 +1,4 @@
+import type { EnvoyConnection } from "../envoys/connection.js";
 import type { RunnerConnection } from "../runners/connection.js";
 
 /** A connected runner as `GET /runners` lists it (Rivet's snake_case fields). */
@@ -28,14 +29,7 @@ export interface RunnerDirectory {
 
 /** Summarises one connection for the API. */
 export function summarizeRunner(c: RunnerConnection, datacenter: string, actorCount: number): RunnerSummary {
-  let metadata: unknown = null;
-  if (c.metadata !== null) {
-    try {
-      metadata = JSON.parse(c.metadata);
-    } catch {
-      metadata = c.metadata;
-    }
-  }
+  const metadata = parseJsonOr(c.metadata);
   return {
     runner_id: c.runnerId,
     namespace_id: c.namespace.id,
@@ -53,4 +47,37 @@ export function summarizeRunner(c: RunnerConnection, datacenter: string, actorCo
     stop_ts: null,
     metadata,
   };
+}
+
+/** How the API learns about envoys: the live connections. */
+export interface EnvoyDirectoryView {
+  connections(): readonly EnvoyConnection[];
+}
+
+/** Summarises one envoy connection for `GET /envoys`, in the fields Rivet's engine answers. */
+export function summarizeEnvoy(c: EnvoyConnection, datacenter: string) {
+  return {
+    envoy_key: c.envoyKey,
+    namespace_id: c.namespace.id,
+    datacenter,
+    pool_name: c.poolName,
+    version: c.version,
+    slots: 0,
+    create_ts: c.connectedAt,
+    stop_ts: null,
+    last_ping_ts: c.lastPongAt,
+    last_connected_ts: c.connectedAt,
+    last_rtt: c.rttMs,
+    metadata: parseJsonOr(c.metadata),
+  };
+}
+
+/** JSON text parsed, the text itself when it is not JSON, or null. */
+function parseJsonOr(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -113,6 +113,25 @@ export const runner = component(
   }),
 );
 
+export const envoy = component(
+  "Envoy",
+  "An envoy (rivetkit 2.3's native core) connected to this engine, in Rivet's fields.",
+  z.object({
+    envoy_key: z.string().describe("The envoy's key (`envoy_key` of its connect URL); rivetkit uses a fresh UUID per process."),
+    namespace_id: z.string().describe("The ID of the envoy's namespace."),
+    datacenter: z.string().describe("The engine's datacenter label."),
+    pool_name: z.string().describe("The runner config (pool) the envoy serves."),
+    version: z.number().int().describe("The app's version (`version` of its connect URL)."),
+    slots: z.number().int().describe("Actors placed on the envoy; 0 until envoys host actors."),
+    create_ts: timestamp(),
+    stop_ts: z.number().int().nullable().describe("Always null: an envoy that disconnected is no longer listed."),
+    last_ping_ts: timestamp(),
+    last_connected_ts: z.number().int().nullable().describe("When the current connection was accepted (Unix ms)."),
+    last_rtt: z.number().int().describe("Round-trip time of the last ping in milliseconds; 0 before the first pong."),
+    metadata: z.unknown().describe("The metadata of the envoy's last `ToRivetMetadata` (JSON), or null."),
+  }),
+);
+
 // ---- Request bodies ---------------------------------------------------------------------
 
 export const createNamespaceRequest = component(
@@ -234,6 +253,12 @@ export const listActorsQuery = z.object({
 
 export const listRunnersQuery = z.object({ namespace: namespaceParam, name: z.string().optional().describe("Only runners of this pool.") });
 
+export const listEnvoysQuery = z.object({
+  namespace: namespaceParam,
+  name: z.string().optional().describe("Only envoys of this pool."),
+  envoy_key: z.string().optional().describe("Only the envoy with this key."),
+});
+
 export const listRunnerConfigsQuery = z.object({
   namespace: namespaceParam,
   runner_names: z.string().optional().describe("Only these pools: comma-separated names."),
@@ -261,6 +286,8 @@ export const metadataResponse = component(
     runner_protocol_version: z.number().int().describe("The newest runner protocol version."),
     client_protocol_versions: z.array(z.number().int()).describe("Every client protocol version the gateway accepts."),
     client_protocol_version: z.number().int().describe("The newest client protocol version."),
+    envoy_protocol_version: z.number().int().describe("The newest envoy protocol version (`/envoys/connect`), as Rivet's engine reports it."),
+    envoy_protocol_versions: z.array(z.number().int()).describe("Every envoy protocol version `/envoys/connect` accepts."),
   }),
 );
 
@@ -344,6 +371,12 @@ export const listRunnersResponse = component(
   "ListRunnersResponse",
   "The namespace's connected runners (all on one page).",
   z.object({ runners: z.array(runner), pagination }),
+);
+
+export const listEnvoysResponse = component(
+  "ListEnvoysResponse",
+  "The namespace's connected envoys, newest first (all on one page).",
+  z.object({ envoys: z.array(envoy), pagination }),
 );
 
 export const runnerNamesResponse = component(

@@ -3,9 +3,8 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { pino } from "pino";
 import { WebSocketServer } from "ws";
-import { refuseUpgradeWithoutToken } from "../runners/endpoint.js";
+import { acceptHostUpgrade, closeHostSessions } from "../runners/host-sockets.js";
 import { TypedEmitter } from "../runners/events.js";
-import { newRayId } from "../runners/ids.js";
 import { RIVET_SUBPROTOCOL } from "../runners/query.js";
 import { RunnerSocket } from "../runners/socket.js";
 import type { EnvoyConnection, ToRivet } from "./connection.js";
@@ -127,24 +126,23 @@ export class EnvoyEndpoint implements EnvoySessionHost {
   /** Takes an HTTP upgrade for `/envoys/connect` and returns whether it did. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if (!isEnvoyUpgrade(req)) return false;
-    // Errors on the raw socket before `ws` owns it must not reach the process.
-    socket.on("error", (err) => this.log.debug({ err }, "envoy upgrade socket error"));
-    if (this.adminToken !== undefined) {
-      const refused = refuseUpgradeWithoutToken(req, socket, this.adminToken);
-      if (refused !== undefined) {
-        this.log.info(refused, "envoy refused: token");
-        return true;
-      }
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      (ws as RunnerSocket).transport = socket;
-      const rayId = newRayId();
-      const session = new EnvoySession(this, ws as RunnerSocket, rayId, this.log.child({ rayId }));
-      this.sessions.add(session);
-      session.start(req);
+    acceptHostUpgrade({
+      kind: "envoy",
+      wss: this.wss,
+      req,
+      socket,
+      head,
+      adminToken: this.adminToken,
+      log: this.log,
+      start: (ws, rayId) => {
+        const session = new EnvoySession(this, ws, rayId, this.log.child({ rayId }));
+        this.sessions.add(session);
+        session.start(req);
+      },
     });
     return true;
   }
+
 
   /**
    * Closes every envoy socket with `ws.going_away` and waits for them to close, cutting off
@@ -152,20 +150,9 @@ export class EnvoyEndpoint implements EnvoySessionHost {
    */
   async close(): Promise<void> {
     this.isClosing = true;
-    const sessions = [...this.sessions];
-    for (const session of sessions) session.fail(new EnvoyWsError("ws.going_away", "the engine is shutting down"));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.shutdownTimeoutMs);
-    });
-    const result = await Promise.race([Promise.all(sessions.map((s) => s.closed)), timedOut]);
-    clearTimeout(timer);
-    if (result === "timeout") {
-      for (const session of this.sessions) session.terminate();
-      await Promise.all(sessions.map((s) => s.closed));
-    }
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await closeHostSessions(this.sessions, () => new EnvoyWsError("ws.going_away", "the engine is shutting down"), this.shutdownTimeoutMs, this.wss);
   }
+
 
   // EnvoySessionHost
 

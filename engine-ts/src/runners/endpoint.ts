@@ -1,13 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { offeredSubprotocols, type runner, subprotocolValue, WS_PROTOCOL_TOKEN } from "@actorwire/protocol";
-import { tokenMatches } from "../auth.js";
+import type { runner } from "@actorwire/protocol";
 import type { Logger } from "pino";
 import { WebSocketServer } from "ws";
 import type { RunnerConnection } from "./connection.js";
 import { RunnerWsError } from "./errors.js";
 import { TypedEmitter } from "./events.js";
-import { newRayId } from "./ids.js";
+import { acceptHostUpgrade, closeHostSessions } from "./host-sockets.js";
 import { defaultRunnerLogger } from "./log.js";
 import { RIVET_SUBPROTOCOL, isRunnerUpgrade } from "./query.js";
 import { MemoryStorage } from "../storage/memory.js";
@@ -172,24 +171,23 @@ export class RunnerEndpoint implements SessionHost {
    */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     if (!isRunnerUpgrade(req)) return false;
-    // Errors on the raw socket before `ws` owns it must not reach the process.
-    socket.on("error", (err) => this.log.debug({ err }, "runner upgrade socket error"));
-    if (this.adminToken !== undefined) {
-      const refused = refuseUpgradeWithoutToken(req, socket, this.adminToken);
-      if (refused !== undefined) {
-        this.log.info(refused, "runner refused: token");
-        return true;
-      }
-    }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      (ws as RunnerSocket).transport = socket;
-      const rayId = newRayId();
-      const session = new RunnerSession(this, ws as RunnerSocket, rayId, this.log.child({ rayId }));
-      this.sessions.add(session);
-      session.start(req);
+    acceptHostUpgrade({
+      kind: "runner",
+      wss: this.wss,
+      req,
+      socket,
+      head,
+      adminToken: this.adminToken,
+      log: this.log,
+      start: (ws, rayId) => {
+        const session = new RunnerSession(this, ws, rayId, this.log.child({ rayId }));
+        this.sessions.add(session);
+        session.start(req);
+      },
     });
     return true;
   }
+
 
   /**
    * Closes every runner socket with `ws.going_away` (Rivet's runner reconnects at once on
@@ -198,20 +196,9 @@ export class RunnerEndpoint implements SessionHost {
    */
   async close(): Promise<void> {
     this.isClosing = true;
-    const sessions = [...this.sessions];
-    for (const session of sessions) session.fail(new RunnerWsError("ws.going_away", "the engine is shutting down"));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.shutdownTimeoutMs);
-    });
-    const result = await Promise.race([Promise.all(sessions.map((s) => s.closed)), timedOut]);
-    clearTimeout(timer);
-    if (result === "timeout") {
-      for (const session of this.sessions) session.terminate();
-      await Promise.all(sessions.map((s) => s.closed));
-    }
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await closeHostSessions(this.sessions, () => new RunnerWsError("ws.going_away", "the engine is shutting down"), this.shutdownTimeoutMs, this.wss);
   }
+
 
   // SessionHost
 
@@ -312,39 +299,4 @@ export class RunnerEndpoint implements SessionHost {
 
 function identityKey(connection: RunnerConnection): string {
   return JSON.stringify([connection.namespace.id, connection.name, connection.runnerKey]);
-}
-
-/**
- * Answers an upgrade that lacks the right `rivet_token.` subprotocol with Rivet's HTTP refusal
- * (401 `auth.missing_token`, 403 `auth.invalid_token`) and returns what it answered; returns
- * undefined, writing nothing, when the token is right. The envoy endpoint uses it too.
- */
-export function refuseUpgradeWithoutToken(
-  req: IncomingMessage,
-  socket: Duplex,
-  adminToken: string,
-): { status: number; code: string } | undefined {
-  const refusal = tokenRefusal(req, adminToken);
-  if (refusal === undefined) return undefined;
-  const body = JSON.stringify(refusal.body);
-  socket.end(
-    `HTTP/1.1 ${refusal.status} ${refusal.status === 401 ? "Unauthorized" : "Forbidden"}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-  return { status: refusal.status, code: refusal.body.code };
-}
-
-/** The HTTP refusal for a runner upgrade without the right `rivet_token.` subprotocol. */
-function tokenRefusal(
-  req: IncomingMessage,
-  adminToken: string,
-): { status: 401 | 403; body: { group: string; code: string; message: string; metadata: null } } | undefined {
-  const token = subprotocolValue(offeredSubprotocols(req.headers["sec-websocket-protocol"]), WS_PROTOCOL_TOKEN);
-  if (token === undefined || token.length === 0) {
-    return { status: 401, body: { group: "auth", code: "missing_token", message: "Offer the subprotocol rivet_token.<token>.", metadata: null } };
-  }
-  if (!tokenMatches(token, adminToken)) {
-    return { status: 403, body: { group: "auth", code: "invalid_token", message: "The token is not valid for this engine.", metadata: null } };
-  }
-  return undefined;
 }

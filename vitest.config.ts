@@ -17,6 +17,8 @@ export default defineConfig({
   test: {
     include: ["*/src/**/*.test.ts", "*/test/**/*.test.ts", "docs/scripts/**/*.test.ts"],
     setupFiles: ["./vitest.setup.ts"],
+    // The failed tests' names come last, so a check that keeps only the tail still names them.
+    reporters: ["default", "./vitest.failed-summary.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

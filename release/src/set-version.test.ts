@@ -1,6 +1,6 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ROOT } from "./packages.js";
 import { setVersion } from "./set-version.js";
@@ -14,7 +14,13 @@ afterEach(() => {
 function manifestsCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), "actorwire-version-"));
   copies.push(dir);
-  cpSync(ROOT, dir, { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(".git") && (src === ROOT || !src.includes(".") || src.endsWith("package.json")) });
+  // Only the root manifest and each workspace's: walking the whole tree raced with other test
+  // files creating and deleting their scratch folders in it (a fresh clone's run failed so).
+  const workspaces = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { workspaces: string[] }).workspaces;
+  for (const file of ["package.json", ...workspaces.map((w) => join(w, "package.json"))]) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    cpSync(join(ROOT, file), join(dir, file));
+  }
   return dir;
 }
 
